@@ -1,0 +1,13 @@
+"""The one reader of the environment: every setting that can change between deployments goes through it."""
+
+from pathlib import Path
+
+import environ
+
+# app/config/settings/env.py -> repository root
+REPO_DIR = Path(__file__).resolve().parents[3]
+APP_DIR = REPO_DIR / "app"
+# State of the embedded default (SQLite file, uploads, collected static) stays in one ignored folder.
+VAR_DIR = REPO_DIR / "var"
+
+env = environ.Env()

@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from accounts import views as account_views
+from config.media import serve_media
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("@<str:username>/follow", account_views.follow, name="follow"),
+    path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
+    path("", include("tweets.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Django serves uploads itself (also with DEBUG off) where no front proxy does it.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media))

@@ -1,0 +1,51 @@
+"""Seed a demo account with sample tweets; running it again adds nothing that is already there."""
+
+import os
+import secrets
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tweets import timeline_cache
+from tweets.models import Tweet
+
+DEMO_USERNAME = "demo"
+SAMPLE_TEXTS = [
+    "Hello from the observable tweet stack! #{n}",
+    "Every request here is a metric, a log line and a trace. Tweet #{n}",
+    "Keyset pagination keeps page {n} as cheap as page 1.",
+    "Tweet #{n}: nginx → gunicorn → Django → PostgreSQL, and back.",
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo account (password from DEMO_PASSWORD, or generated and printed once) and N tweets."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--tweets", type=int, default=30, help="how many sample tweets the demo account has")
+
+    @transaction.atomic
+    def handle(self, *args, tweets: int, **options):
+        user = User.objects.filter(username=DEMO_USERNAME).first()
+        if user is None:
+            password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+            user = User.objects.create_user(username=DEMO_USERNAME, password=password)
+            shown = "from DEMO_PASSWORD" if os.environ.get("DEMO_PASSWORD") else password
+            self.stdout.write(f"Created user '{DEMO_USERNAME}' with password: {shown} (shown only this once)")
+        existing = Tweet.objects.filter(author=user).count()
+        missing = max(tweets - existing, 0)
+        start = timezone.now() - timedelta(minutes=missing)
+        Tweet.objects.bulk_create(
+            Tweet(
+                author=user,
+                text=SAMPLE_TEXTS[n % len(SAMPLE_TEXTS)].format(n=n + 1),
+                created_at=start + timedelta(minutes=n - existing),
+            )
+            for n in range(existing, existing + missing)
+        )
+        if missing:
+            transaction.on_commit(timeline_cache.invalidate)
+        self.stdout.write(f"Demo account has {existing + missing} tweets ({missing} added).")

@@ -1,0 +1,63 @@
+"""Writes on tweets and likes. Views and the API call these; nothing else changes tweet data."""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from tweets import timeline_cache
+from tweets.images import process_image
+from tweets.models import Like, Tweet
+from tweets.text import clean_tweet_text
+
+
+def tweet_create(*, author: User, text: str, image=None) -> Tweet:
+    text = clean_tweet_text(text)
+    processed = process_image(image) if image else None
+    tweet = Tweet(author=author, text=text)
+    try:
+        with transaction.atomic():
+            if processed:
+                tweet.image.save(processed.image.name, processed.image, save=False)
+                tweet.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
+            tweet.save()
+            transaction.on_commit(timeline_cache.invalidate)
+    except BaseException:
+        # The row was not stored, so neither may its files be.
+        _delete_files(tweet)
+        raise
+    return tweet
+
+
+def tweet_delete(*, tweet: Tweet, user: User) -> None:
+    if tweet.author_id != user.pk:
+        raise PermissionDenied("You can only delete your own tweets.")
+    with transaction.atomic():
+        tweet.delete()
+        transaction.on_commit(lambda: _delete_files(tweet))
+        transaction.on_commit(timeline_cache.invalidate)
+
+
+def tweet_like(*, tweet: Tweet, user: User) -> bool:
+    """Like a tweet; liking it again changes nothing. Returns whether a like was added."""
+    try:
+        with transaction.atomic():
+            _, created = Like.objects.get_or_create(tweet=tweet, user=user)
+    except IntegrityError:
+        # A concurrent request stored the same like first: the outcome the user wanted.
+        return False
+    if created:
+        transaction.on_commit(timeline_cache.invalidate)
+    return created
+
+
+def tweet_unlike(*, tweet: Tweet, user: User) -> bool:
+    deleted, _ = Like.objects.filter(tweet=tweet, user=user).delete()
+    if deleted:
+        transaction.on_commit(timeline_cache.invalidate)
+    return bool(deleted)
+
+
+def _delete_files(tweet: Tweet) -> None:
+    for field in (tweet.image, tweet.thumbnail):
+        if field:
+            field.storage.delete(field.name)

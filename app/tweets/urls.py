@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tweets import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("explore/", views.explore, name="explore"),
+    path("@<str:username>", views.profile, name="profile"),
+    path("tweets/", views.tweet_create, name="tweet_create"),
+    path("tweets/<int:tweet_id>/delete/", views.tweet_delete, name="tweet_delete"),
+    path("tweets/<int:tweet_id>/like/", views.tweet_like, name="tweet_like"),
+    path("tweets/<int:tweet_id>/unlike/", views.tweet_unlike, name="tweet_unlike"),
+]

@@ -1,0 +1,98 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.models import User
+from config.responses import error_page
+from tweets import selectors, services
+from tweets.cursors import InvalidCursor
+from tweets.forms import TweetForm
+from tweets.models import Tweet
+
+
+def _timeline(request, template: str, read, status: int = 200, **context):
+    try:
+        page = read(cursor=request.GET.get("cursor") or None)
+    except InvalidCursor:
+        return error_page(request, "That page link is not valid. Start again from the newest tweets.", 400)
+    liked = selectors.liked_tweet_ids(user=request.user, page=page)
+    return render(request, template, {"page": page, "liked": liked, **context}, status=status)
+
+
+@require_GET
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("explore")
+    return _home_page(request, TweetForm())
+
+
+def _home_page(request, form: TweetForm, status: int = 200):
+    read = lambda cursor: selectors.home_timeline(user=request.user, cursor=cursor)  # noqa: E731
+    return _timeline(request, "tweets/home.html", read, status, form=form)
+
+
+@require_GET
+def explore(request):
+    return _timeline(request, "tweets/explore.html", selectors.explore_timeline)
+
+
+@require_GET
+def profile(request, username: str):
+    author = get_object_or_404(User, username=username)
+    stats = selectors.profile_stats(user=author, viewer=request.user)
+    read = lambda cursor: selectors.profile_timeline(author=author, cursor=cursor)  # noqa: E731
+    return _timeline(request, "tweets/profile.html", read, author=author, stats=stats)
+
+
+@require_POST
+@login_required
+def tweet_create(request):
+    form = TweetForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.tweet_create(
+                author=request.user, text=form.cleaned_data["text"], image=form.cleaned_data["image"]
+            )
+        except ValidationError as error:
+            form.add_error("image", error)
+        else:
+            messages.success(request, "Tweet posted successfully!")
+            return redirect("home")
+    return _home_page(request, form, status=400)
+
+
+@require_POST
+@login_required
+def tweet_delete(request, tweet_id: int):
+    tweet = get_object_or_404(Tweet, pk=tweet_id)
+    try:
+        services.tweet_delete(tweet=tweet, user=request.user)
+    except PermissionDenied as error:
+        return error_page(request, str(error), 403)
+    messages.success(request, "Tweet deleted.")
+    return _back(request)
+
+
+@require_POST
+@login_required
+def tweet_like(request, tweet_id: int):
+    services.tweet_like(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
+    return _back(request)
+
+
+@require_POST
+@login_required
+def tweet_unlike(request, tweet_id: int):
+    services.tweet_unlike(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
+    return _back(request)
+
+
+def _back(request):
+    """Return to the page the form was on, never to another site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("home")

@@ -1,0 +1,66 @@
+import pytest
+from django.db import DataError, IntegrityError, connection
+
+from accounts.models import Follow
+from tests.factories import FollowFactory, LikeFactory, TweetFactory, UserFactory
+from tweets.models import Like, Tweet
+
+pytestmark = pytest.mark.django_db
+
+
+def test_database_rejects_text_over_280_characters():
+    # varchar(280) refuses it before the check constraint is evaluated.
+    with pytest.raises(DataError):
+        TweetFactory(text="x" * 281)
+
+
+def test_database_accepts_280_characters_of_multibyte_text():
+    tweet = TweetFactory(text="🙂" * 280)
+    tweet.refresh_from_db()
+    assert len(tweet.text) == 280
+
+
+def test_database_rejects_empty_text():
+    with pytest.raises(IntegrityError):
+        TweetFactory(text="")
+
+
+def test_database_rejects_a_second_like_by_the_same_user():
+    like = LikeFactory()
+    with pytest.raises(IntegrityError):
+        Like.objects.create(user=like.user, tweet=like.tweet)
+
+
+def test_database_rejects_following_twice():
+    follow = FollowFactory()
+    with pytest.raises(IntegrityError):
+        Follow.objects.create(follower=follow.follower, followee=follow.followee)
+
+
+def test_database_rejects_self_follow():
+    user = UserFactory()
+    with pytest.raises(IntegrityError):
+        Follow.objects.create(follower=user, followee=user)
+
+
+def test_deleting_a_user_leaves_no_orphans():
+    author = UserFactory()
+    tweet = TweetFactory(author=author)
+    LikeFactory(tweet=tweet)
+    LikeFactory(user=author)
+    FollowFactory(follower=author)
+    FollowFactory(followee=author)
+    author.delete()
+    assert not Tweet.objects.filter(pk=tweet.pk).exists()
+    assert not Like.objects.filter(tweet=tweet).exists()
+    assert not Like.objects.filter(user_id=author.pk).exists()
+    assert not Follow.objects.filter(follower_id=author.pk).exists()
+    assert not Follow.objects.filter(followee_id=author.pk).exists()
+
+
+def test_timeline_indexes_exist_in_the_database():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Tweet._meta.db_table)
+    columns = {name: info["columns"] for name, info in constraints.items() if info["index"]}
+    assert columns["tweet_timeline_idx"] == ["created_at", "id"]
+    assert columns["tweet_author_timeline_idx"] == ["author_id", "created_at", "id"]
