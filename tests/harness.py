@@ -6,6 +6,7 @@ are; only the missing ones are started. initdb refuses to run as root, so as roo
 the `postgres` system user.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -59,12 +60,24 @@ class PostgresServer:
         self.data.mkdir()
         if self.as_owner:
             shutil.chown(self.data, "postgres", "postgres")
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", "app", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "app",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
 
     def start(self) -> None:
         options = f"-h 127.0.0.1 -p {self.port} -k {self.data} -c fsync=off -c full_page_writes=off"
         log = self.data / "server.log"
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start")
+        self._run(
+            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l", str(log), "-o", options, "-w", "start"
+        )
 
     def stop(self) -> None:
         self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
@@ -81,8 +94,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)],
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+            ],
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(self.port)
@@ -121,10 +145,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
     def stop_all() -> None:
         for server in (SERVICES.redis, SERVICES.postgres):
             if server:
-                try:
+                # A test that restarts a server may have left it stopped.
+                with contextlib.suppress(subprocess.SubprocessError, OSError):
                     server.stop()
-                except (subprocess.SubprocessError, OSError):
-                    pass  # already stopped by a test that restarts it
         shutil.rmtree(base, ignore_errors=True)
 
     early_config.add_cleanup(stop_all)

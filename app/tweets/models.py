@@ -25,7 +25,9 @@ class Tweet(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("text"), TWEET_MAX_LENGTH), name="tweet_text_max_length"
             ),
-            models.CheckConstraint(condition=GreaterThanOrEqual(Length("text"), 1), name="tweet_text_not_empty"),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("text"), 1), name="tweet_text_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:

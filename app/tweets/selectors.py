@@ -71,7 +71,9 @@ def profile_stats(*, user: User, viewer: User) -> ProfileStats:
         followers=Count("follower_links", distinct=True),
         following=Count("following_links", distinct=True),
     )
-    viewer_follows = viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=user).exists()
+    viewer_follows = (
+        viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=user).exists()
+    )
     return ProfileStats(viewer_follows=viewer_follows, **counts)
 
 
@@ -87,7 +89,11 @@ def _page(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> Tim
         created_at, tweet_id = position
         tweets = tweets.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=tweet_id))
     like_counts = (
-        Like.objects.filter(tweet=OuterRef("pk")).order_by().values("tweet").annotate(n=Count("*")).values("n")
+        Like.objects.filter(tweet=OuterRef("pk"))
+        .order_by()
+        .values("tweet")
+        .annotate(n=Count("*"))
+        .values("n")
     )
     rows = list(
         tweets.order_by("-created_at", "-id")

@@ -93,6 +93,8 @@ def tweet_unlike(request, tweet_id: int):
 def _back(request):
     """Return to the page the form was on, never to another site."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("home")

@@ -17,7 +17,9 @@ def post_tweet(client, text="Hello world", image=None, **extra):
 
 
 def jpeg_upload(name="photo.jpg", content=None):
-    return SimpleUploadedFile(name, content or image_bytes("JPEG", size=(800, 600)), content_type="image/jpeg")
+    return SimpleUploadedFile(
+        name, content or image_bytes("JPEG", size=(800, 600)), content_type="image/jpeg"
+    )
 
 
 # Posting ------------------------------------------------------------------------------------------

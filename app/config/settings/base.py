@@ -1,10 +1,12 @@
 """Settings shared by every environment; with no environment variables set this is the embedded default:
 SQLite, local-memory cache, DEBUG on, console logs, so `make run` works on a fresh machine."""
 
+from pathlib import Path
+
 from config.settings.env import APP_DIR, VAR_DIR, env
 
 # Known insecure value of the embedded default; production refuses it (see production.py).
-DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"
+DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
@@ -100,10 +102,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")
+STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [APP_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Uploaded images are served by Django too unless a front proxy (nginx) serves MEDIA_ROOT itself,
 # so images display with DEBUG off in every mode the project runs in.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)

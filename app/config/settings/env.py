@@ -7,7 +7,7 @@ import environ
 # app/config/settings/env.py -> repository root
 REPO_DIR = Path(__file__).resolve().parents[3]
 APP_DIR = REPO_DIR / "app"
-# State of the embedded default (SQLite file, uploads, collected static) stays in one ignored folder.
-VAR_DIR = REPO_DIR / "var"
-
 env = environ.Env()
+
+# State of the embedded default (SQLite file, uploads, collected static) stays in one ignored folder.
+VAR_DIR = Path(env.str("TWEETSTACK_VAR_DIR", default=str(REPO_DIR / "var")))

@@ -17,7 +17,10 @@ def refuse(variable: str, problem: str) -> None:
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    refuse("DJANGO_SECRET_KEY", "is not set; generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`")
+    refuse(
+        "DJANGO_SECRET_KEY",
+        "is not set; generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
+    )
 if SECRET_KEY in KNOWN_DEFAULT_SECRETS or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     refuse("DJANGO_SECRET_KEY", "is a known default or shorter than 50 characters")
 

@@ -22,10 +22,14 @@ SAMPLE_TEXTS = [
 
 
 class Command(BaseCommand):
-    help = "Create the demo account (password from DEMO_PASSWORD, or generated and printed once) and N tweets."
+    help = (
+        "Create the demo account (password from DEMO_PASSWORD, or generated and printed once) and N tweets."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--tweets", type=int, default=30, help="how many sample tweets the demo account has")
+        parser.add_argument(
+            "--tweets", type=int, default=30, help="how many sample tweets the demo account has"
+        )
 
     @transaction.atomic
     def handle(self, *args, tweets: int, **options):
