@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection
 
 from accounts.models import Follow
@@ -64,3 +65,16 @@ def test_timeline_indexes_exist_in_the_database():
     columns = {name: info["columns"] for name, info in constraints.items() if info["index"]}
     assert columns["tweet_timeline_idx"] == ["created_at", "id"]
     assert columns["tweet_author_timeline_idx"] == ["author_id", "created_at", "id"]
+
+
+# Ported from the original project's TweetModelTest.
+def test_tweet_creation_with_text_only():
+    author = UserFactory()
+    tweet = Tweet.objects.create(text="This is a test tweet", author=author)
+    assert (tweet.text, tweet.author, tweet.image.name) == ("This is a test tweet", author, "")
+    assert tweet.created_at is not None
+
+
+def test_model_validation_rejects_281_characters():
+    with pytest.raises(ValidationError, match="at most 280 characters"):
+        Tweet(text="x" * 281, author=UserFactory()).full_clean()

@@ -44,3 +44,13 @@ def test_seeding_more_tweets_later_adds_only_the_missing_ones():
     seed(tweets=5)
     assert "(10 added)" in seed(tweets=15)
     assert Tweet.objects.count() == 15
+
+
+def test_some_sample_tweets_have_working_images(client, media_root):
+    seed(tweets=10)
+    with_images = Tweet.objects.exclude(image="")
+    assert with_images.count() == 2
+    for tweet in with_images:
+        assert (media_root / tweet.image.name).is_file() and (media_root / tweet.thumbnail.name).is_file()
+        response = client.get(f"/media/{tweet.thumbnail.name}")
+        assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"

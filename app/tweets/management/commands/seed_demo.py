@@ -1,15 +1,20 @@
 """Seed a demo account with sample tweets; running it again adds nothing that is already there."""
 
+import io
 import os
 import secrets
 from datetime import timedelta
 
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from accounts.models import User
 from tweets import timeline_cache
+from tweets.images import process_image
 from tweets.models import Tweet
 
 DEMO_USERNAME = "demo"
@@ -19,6 +24,24 @@ SAMPLE_TEXTS = [
     "Keyset pagination keeps page {n} as cheap as page 1.",
     "Tweet #{n}: nginx → gunicorn → Django → PostgreSQL, and back.",
 ]
+
+
+IMAGE_EVERY = 5
+
+
+def _sample_image(n: int) -> dict:
+    """A generated picture, put through the same validation and re-encoding as an upload."""
+    picture = Image.radial_gradient("L").resize((800, 450)).convert("RGB")
+    tint = Image.new("RGB", picture.size, ((n * 53) % 256, (n * 97) % 256, 180))
+    buffer = io.BytesIO()
+    Image.blend(picture, tint, 0.6).save(buffer, format="JPEG")
+    processed = process_image(SimpleUploadedFile("sample.jpg", buffer.getvalue()))
+    return {
+        "image": default_storage.save(f"tweets/seed/{processed.image.name}", processed.image),
+        "thumbnail": default_storage.save(
+            f"tweets/seed/thumbs/{processed.thumbnail.name}", processed.thumbnail
+        ),
+    }
 
 
 class Command(BaseCommand):
@@ -47,6 +70,7 @@ class Command(BaseCommand):
                 author=user,
                 text=SAMPLE_TEXTS[n % len(SAMPLE_TEXTS)].format(n=n + 1),
                 created_at=start + timedelta(minutes=n - existing),
+                **(_sample_image(n) if n % IMAGE_EVERY == 0 else {}),
             )
             for n in range(existing, existing + missing)
         )
