@@ -4,12 +4,15 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Follow, User
+from observability import metrics
 from tweets import timeline_cache
 
 
 @transaction.atomic
 def user_signup(*, username: str, password: str) -> User:
-    return User.objects.create_user(username=username, password=password)
+    user = User.objects.create_user(username=username, password=password)
+    transaction.on_commit(metrics.SIGNUPS.inc)
+    return user
 
 
 def user_follow(*, follower: User, followee: User) -> bool:
@@ -24,6 +27,7 @@ def user_follow(*, follower: User, followee: User) -> bool:
     if created:
         # Home timelines include followees' tweets.
         timeline_cache.invalidate()
+        metrics.FOLLOWS.inc()
     return created
 
 

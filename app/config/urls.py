@@ -10,10 +10,11 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("@<str:username>/follow", account_views.follow, name="follow"),
     path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
+    path("", include("observability.urls")),
     path("", include("tweets.urls")),
 ]
 
 if settings.SERVE_MEDIA:
     # Django serves uploads itself (also with DEBUG off) where no front proxy does it.
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media))
+    urlpatterns.append(re_path(rf"^{media_prefix}(?P<path>.*)$", serve_media, name="media"))

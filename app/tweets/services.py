@@ -4,15 +4,20 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
+from observability import metrics
 from tweets import timeline_cache
-from tweets.images import process_image
+from tweets.images import ImageRejected, process_image
 from tweets.models import Like, Tweet
 from tweets.text import clean_tweet_text
 
 
 def tweet_create(*, author: User, text: str, image=None) -> Tweet:
     text = clean_tweet_text(text)
-    processed = process_image(image) if image else None
+    try:
+        processed = process_image(image) if image else None
+    except ImageRejected as rejection:
+        metrics.IMAGE_REJECTIONS.labels(reason=rejection.reason).inc()
+        raise
     tweet = Tweet(author=author, text=text)
     try:
         with transaction.atomic():
@@ -21,6 +26,7 @@ def tweet_create(*, author: User, text: str, image=None) -> Tweet:
                 tweet.thumbnail.save(processed.thumbnail.name, processed.thumbnail, save=False)
             tweet.save()
             transaction.on_commit(timeline_cache.invalidate)
+            transaction.on_commit(metrics.TWEETS_POSTED.inc)
     except BaseException:
         # The row was not stored, so neither may its files be.
         _delete_files(tweet)
@@ -35,6 +41,7 @@ def tweet_delete(*, tweet: Tweet, user: User) -> None:
         tweet.delete()
         transaction.on_commit(lambda: _delete_files(tweet))
         transaction.on_commit(timeline_cache.invalidate)
+        transaction.on_commit(metrics.TWEETS_DELETED.inc)
 
 
 def tweet_like(*, tweet: Tweet, user: User) -> bool:
@@ -47,6 +54,7 @@ def tweet_like(*, tweet: Tweet, user: User) -> bool:
         return False
     if created:
         transaction.on_commit(timeline_cache.invalidate)
+        metrics.LIKES.inc()
     return created
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 
+from observability.metrics import TIMELINE_CACHE
+
 GENERATION_KEY = "timeline:generation"
 
 
@@ -25,7 +27,10 @@ def get_or_build(key: str, build: Callable):
         cache.add(GENERATION_KEY, generation, timeout=None)
     full_key = f"timeline:{generation}:{key}"
     page = cache.get(full_key)
-    if page is None:
-        page = build()
-        cache.set(full_key, page, timeout=settings.TIMELINE_CACHE_SECONDS)
+    if page is not None:
+        TIMELINE_CACHE.labels(result="hit").inc()
+        return page
+    TIMELINE_CACHE.labels(result="miss").inc()
+    page = build()
+    cache.set(full_key, page, timeout=settings.TIMELINE_CACHE_SECONDS)
     return page

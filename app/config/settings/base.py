@@ -1,6 +1,7 @@
 """Settings shared by every environment; with no environment variables set this is the embedded default:
 SQLite, local-memory cache, DEBUG on, console logs, so `make run` works on a fresh machine."""
 
+import importlib.metadata
 from pathlib import Path
 
 from config.settings.env import APP_DIR, VAR_DIR, env
@@ -20,19 +21,27 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_prometheus",
+    "django_structlog",
     "accounts",
     "tweets",
+    "observability",
 ]
 
 MIDDLEWARE = [
+    # OpenTelemetry's middleware is inserted before these when tracing is configured.
+    "observability.middleware.RequestIdMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_structlog.middlewares.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "observability.prometheus.MetricsAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -59,13 +68,17 @@ DATABASES = {
 # Persistent connections, checked before reuse so a restarted PostgreSQL costs no failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# django-prometheus' wrappers of the same backends count queries, errors and connections.
+DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
+    "django.db.backends.", "django_prometheus.db.backends."
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A Redis outage degrades to cache misses instead of failing requests.
@@ -77,7 +90,7 @@ if REDIS_URL:
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 # Sessions are written through to the database, so logins survive a Redis outage or flush.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
@@ -120,11 +133,33 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-}
+# Observability: logs (config/settings/logging.py), metrics, traces and errors.
+from config.settings.logging import *  # noqa: E402, F403
+from config.settings.sentry import configure_sentry  # noqa: E402
+
+SERVICE_VERSION = importlib.metadata.version("tweetstack")
+DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="development")
+# Set by gunicorn.conf.py: workers start tracing after the fork, not at import.
+TRACING_AFTER_FORK = env.bool("TRACING_AFTER_FORK", default=False)
+# Bucket bounds include the latency SLO threshold (0.3 s), so its ratio is exact.
+PROMETHEUS_LATENCY_BUCKETS = (
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.5,
+    0.75,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+    float("inf"),
+)
+# With a token set, /metrics answers only `Authorization: Bearer <token>`; nginx never routes it publicly.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+SENTRY_ENABLED = configure_sentry(environment=DEPLOYMENT_ENVIRONMENT, release=SERVICE_VERSION)
 
 CSRF_FAILURE_VIEW = "config.responses.csrf_failure"

@@ -28,7 +28,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
     refuse("DJANGO_DEBUG", "is on; set DJANGO_DEBUG=false")
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     refuse("DATABASE_URL", "is SQLite or unset; set it to postgres://USER:PASSWORD@HOST:PORT/NAME")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])

@@ -1,0 +1,71 @@
+"""gunicorn configuration, used by every runtime: `gunicorn -c app/gunicorn.conf.py` from any folder.
+
+Workers share one Prometheus multiprocess folder (wiped at start), start tracing after the fork,
+and log through the app's structlog renderer.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+
+APP_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, APP_DIR)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+# Read by the settings: tracing starts in post_fork below, not when the app is imported.
+os.environ["TRACING_AFTER_FORK"] = "true"
+# Each worker writes its metrics here; /metrics sums them, so counts are exact across workers.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="tweetstack-metrics-"))
+
+from config.settings.env import env  # noqa: E402
+from config.settings.logging import LOGGING  # noqa: E402
+
+chdir = APP_DIR
+wsgi_app = "config.wsgi:application"
+bind = env.list("GUNICORN_BIND", default=["127.0.0.1:8000"])
+workers = env.int("WEB_CONCURRENCY", default=2)
+# Threads let a worker hold nginx's upstream keepalive connections; sync workers close each one.
+worker_class = "gthread"
+threads = env.int("GUNICORN_THREADS", default=2)
+timeout = env.int("GUNICORN_TIMEOUT", default=30)
+# On SIGTERM a worker finishes its requests within this many seconds before it is killed.
+graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=20)
+keepalive = env.int("GUNICORN_KEEPALIVE", default=75)
+logconfig_dict = LOGGING
+accesslog = None
+proc_name = f"tweetstack-{env.str('SERVICE_INSTANCE_ID', default='web')}"
+
+
+def on_starting(server):
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    # Files of a previous run would add its counts to this one's.
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def post_fork(server, worker):
+    from django.conf import settings
+
+    from observability.tracing import configure_tracing
+
+    configure_tracing(
+        service_instance=settings.SERVICE_INSTANCE_ID,
+        version=settings.SERVICE_VERSION,
+        environment=settings.DEPLOYMENT_ENVIRONMENT,
+    )
+
+
+def post_worker_init(worker):
+    worker.log.info("worker_ready")
+
+
+def worker_exit(server, worker):
+    from observability.tracing import shutdown_tracing
+
+    shutdown_tracing()
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,100 @@
+"""Structured logs: one renderer (JSON in production, readable console in development) for Django,
+gunicorn and library loggers alike, with trace ids, the replica id, and secrets removed.
+
+Imported by the settings and by the gunicorn config, so it must not import Django.
+"""
+
+import os
+import re
+
+import structlog
+from opentelemetry import trace
+
+# Keys whose values never reach a log line, wherever they appear.
+SENSITIVE_KEY = re.compile(r"pass(word|wd)?|secret|token|authorization|cookie|session|csrf|api[-_]?key", re.I)
+REDACTED = "[redacted]"
+MAX_VALUE_LENGTH = 2048
+
+
+def add_trace_context(logger, method_name, event_dict):
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict["trace_id"] = trace.format_trace_id(context.trace_id)
+        event_dict["span_id"] = trace.format_span_id(context.span_id)
+    return event_dict
+
+
+def redact_secrets(logger, method_name, event_dict):
+    for key, value in event_dict.items():
+        if SENSITIVE_KEY.search(key):
+            event_dict[key] = REDACTED
+        elif isinstance(value, str) and len(value) > MAX_VALUE_LENGTH:
+            # A 10 KB header or path must not bloat every line it appears in.
+            event_dict[key] = value[:MAX_VALUE_LENGTH] + "…[truncated]"
+    return event_dict
+
+
+def _add_process_identity(instance: str):
+    def add(logger, method_name, event_dict):
+        event_dict.setdefault("service_instance", instance)
+        event_dict["pid"] = os.getpid()  # which gunicorn worker
+        return event_dict
+
+    return add
+
+
+def _shared_processors(service_instance: str) -> list:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_trace_context,
+        _add_process_identity(service_instance),
+        redact_secrets,
+    ]
+
+
+def logging_config(*, json_output: bool, level: str, service_instance: str) -> dict:
+    """A dictConfig for the standard library; structlog events pass through the same formatter."""
+    # JSON escapes newlines, so a value can never start a forged line of its own.
+    renderers = (
+        [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
+        if json_output
+        else [structlog.dev.ConsoleRenderer(colors=False)]
+    )
+    formatter = {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
+        "foreign_pre_chain": _shared_processors(service_instance),
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"structured": formatter},
+        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "root": {"handlers": ["stdout"], "level": level},
+        "loggers": {
+            # request_started is logged at DEBUG (see settings), so each request is one line.
+            "django_structlog": {"level": level},
+            "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
+            # nginx writes the access log; gunicorn's would be a second line per request.
+            "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+            "opentelemetry": {"level": "WARNING"},
+            # It logs every retry of every batch; observability.tracing logs an outage once instead.
+            "opentelemetry.exporter": {"level": "CRITICAL"},
+        },
+    }
+
+
+def configure_structlog(service_instance: str) -> None:
+    structlog.configure(
+        processors=[
+            *_shared_processors(service_instance),
+            structlog.processors.StackInfoRenderer(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )

@@ -1,0 +1,24 @@
+"""Business metrics. Names follow Prometheus conventions; every label value comes from a fixed set."""
+
+from prometheus_client import Counter
+
+from tweets.images import REJECTION_REASONS
+
+TWEETS_POSTED = Counter("tweetstack_tweets_posted_total", "Tweets stored.")
+TWEETS_DELETED = Counter("tweetstack_tweets_deleted_total", "Tweets deleted by their author.")
+LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
+FOLLOWS = Counter("tweetstack_follows_total", "Follows added (a repeated follow is not counted).")
+SIGNUPS = Counter("tweetstack_signups_total", "Accounts created.")
+LOGIN_FAILURES = Counter("tweetstack_login_failures_total", "Failed login attempts.")
+IMAGE_REJECTIONS = Counter(
+    "tweetstack_image_uploads_rejected_total", "Image uploads refused, by reason.", ["reason"]
+)
+TIMELINE_CACHE = Counter(
+    "tweetstack_timeline_cache_requests_total", "Timeline page cache look-ups, by result.", ["result"]
+)
+
+# Export every series from the start, so rates and ratios exist before the first event.
+for reason in REJECTION_REASONS:
+    IMAGE_REJECTIONS.labels(reason=reason)
+for result in ("hit", "miss"):
+    TIMELINE_CACHE.labels(result=result)

@@ -1,0 +1,85 @@
+"""django-prometheus, made exact under several workers, bounded in labels, and carrying exemplars."""
+
+import hmac
+import os
+
+import prometheus_client
+from django.conf import settings
+from django.db import DatabaseError, connections
+from django.http import HttpResponse
+from django_prometheus.conf import PROMETHEUS_LATENCY_BUCKETS
+from django_prometheus.middleware import PrometheusAfterMiddleware
+from prometheus_client import multiprocess
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import choose_encoder
+
+from observability.exemplars import ExemplarCollector, ExemplarStore
+from observability.health import migration_counts
+
+LATENCY_HISTOGRAM = "django_http_requests_latency_seconds_by_view_method"
+exemplar_store = ExemplarStore(PROMETHEUS_LATENCY_BUCKETS)
+
+
+class _ObserveWithExemplar:
+    def __init__(self, child, view: str, method: str):
+        self.child, self.view, self.method = child, view, method
+
+    def observe(self, value: float) -> None:
+        self.child.observe(value)
+        exemplar_store.record(self.view, self.method, value)
+
+
+class MetricsAfterMiddleware(PrometheusAfterMiddleware):
+    def label_metric(self, metric, request, response=None, **labels):
+        if "method" in labels:
+            # django-prometheus passes the raw method to some metrics; any string would become a series.
+            labels["method"] = self._method(request)
+        child = super().label_metric(metric, request, response, **labels)
+        if metric is self.metrics.requests_latency_by_view_method:
+            return _ObserveWithExemplar(child, labels["view"], labels["method"])
+        return child
+
+
+class MigrationsCollector:
+    """Applied and unapplied migrations, read at scrape time.
+
+    django-prometheus reads them once at start-up, which fails the worker's boot while the database is
+    down and, under multiprocess mode, leaves one series per dead worker pid.
+    """
+
+    def collect(self):
+        applied = GaugeMetricFamily(
+            "django_migrations_applied_total", "Applied migrations.", labels=["connection"]
+        )
+        unapplied = GaugeMetricFamily(
+            "django_migrations_unapplied_total", "Unapplied migrations.", labels=["connection"]
+        )
+        for alias in connections:
+            try:
+                done, missing = migration_counts(alias)
+            except DatabaseError:
+                continue  # the database being down shows in django_db_errors_total and /readyz
+            applied.add_metric([alias], done)
+            unapplied.add_metric([alias], missing)
+        yield applied
+        yield unapplied
+
+
+def metrics_view(request):
+    """The Prometheus scrape endpoint; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
+    token = settings.METRICS_TOKEN
+    if token:
+        sent = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            return HttpResponse("metrics need a bearer token\n", status=401, content_type="text/plain")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Every gunicorn worker writes its own files; summing them makes the counters exact.
+        source = prometheus_client.CollectorRegistry()
+        multiprocess.MultiProcessCollector(source)
+    else:
+        source = prometheus_client.REGISTRY
+    registry = prometheus_client.CollectorRegistry(auto_describe=False)
+    registry.register(ExemplarCollector(source, LATENCY_HISTOGRAM, exemplar_store))
+    registry.register(MigrationsCollector())
+    encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
+    return HttpResponse(encoder(registry), content_type=content_type)

@@ -1,0 +1,40 @@
+"""Receivers that add request facts to the request's log line and count failed logins."""
+
+import time
+
+from django.contrib.auth.signals import user_login_failed
+from django.dispatch import receiver
+from django_structlog import signals as structlog_signals
+
+from observability.metrics import LOGIN_FAILURES
+
+
+def _set_request_fields(log_kwargs: dict, request, status: int) -> None:
+    # "request" repeats method and path with the query string, which may carry tokens.
+    log_kwargs.pop("request", None)
+    log_kwargs.pop("code", None)
+    match = getattr(request, "resolver_match", None)
+    started = getattr(request, "started_at", None)
+    log_kwargs |= {
+        "method": request.method,
+        "path": request.path,
+        "route": match.route if match else None,
+        "view": match.view_name if match else None,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+    }
+
+
+@receiver(structlog_signals.bind_extra_request_finished_metadata)
+def add_finished_fields(request, response, log_kwargs, **kwargs):
+    _set_request_fields(log_kwargs, request, response.status_code)
+
+
+@receiver(structlog_signals.bind_extra_request_failed_metadata)
+def add_failed_fields(request, log_kwargs, **kwargs):
+    _set_request_fields(log_kwargs, request, 500)
+
+
+@receiver(user_login_failed)
+def count_login_failure(**kwargs):
+    LOGIN_FAILURES.inc()

@@ -1,0 +1,104 @@
+"""OpenTelemetry tracing for Django, psycopg and Redis, configured by the standard OTEL_* variables.
+
+Gunicorn calls configure_tracing() in each worker after the fork (post_fork in gunicorn.conf.py):
+BatchSpanProcessor's export thread does not survive a fork. Other processes (runserver, tests) call it
+from the app config; a second call is a no-op.
+"""
+
+import logging
+import os
+import threading
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.django import DjangoInstrumentor
+from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.sdk.resources import (
+    DEPLOYMENT_ENVIRONMENT,
+    SERVICE_INSTANCE_ID,
+    SERVICE_NAME,
+    SERVICE_VERSION,
+    Resource,
+)
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+    SpanExportResult,
+)
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+_provider: TracerProvider | None = None
+
+# Probes and scrapes would drown the real traces.
+UNTRACED_URLS = "/healthz$,/readyz$,/metrics$"
+
+
+class LogOnceExporter(SpanExporter):
+    """Exports through another exporter; an outage is logged once when it starts and once when it ends."""
+
+    def __init__(self, exporter: SpanExporter):
+        self.exporter = exporter
+        self.failing = False
+
+    def export(self, spans) -> SpanExportResult:
+        result = self.exporter.export(spans)
+        if result is SpanExportResult.FAILURE and not self.failing:
+            self.failing = True
+            logger.warning("trace_export_failing", extra={"exporter": type(self.exporter).__name__})
+        elif result is SpanExportResult.SUCCESS and self.failing:
+            self.failing = False
+            logger.info("trace_export_recovered")
+        return result
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
+
+
+def _exporter() -> SpanExporter | None:
+    # Without an endpoint the embedded default creates spans (logs carry trace ids) but ships none.
+    default = "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") else "none"
+    name = os.environ.get("OTEL_TRACES_EXPORTER", default)
+    if name == "otlp":
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return LogOnceExporter(OTLPSpanExporter())
+    if name == "console":
+        return ConsoleSpanExporter()
+    return None
+
+
+def configure_tracing(*, service_instance: str, version: str, environment: str) -> TracerProvider | None:
+    global _provider
+    with _lock:
+        if _provider is not None or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+            return _provider
+        attributes = {
+            SERVICE_INSTANCE_ID: service_instance,
+            SERVICE_VERSION: version,
+            DEPLOYMENT_ENVIRONMENT: environment,
+        }
+        if not os.environ.get("OTEL_SERVICE_NAME"):
+            attributes[SERVICE_NAME] = "tweetstack-web"
+        # The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
+        provider = TracerProvider(resource=Resource.create(attributes))
+        exporter = _exporter()
+        if exporter is not None:
+            provider.add_span_processor(BatchSpanProcessor(exporter))
+        trace.set_tracer_provider(provider)
+        DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS)
+        PsycopgInstrumentor().instrument(enable_commenter=False)
+        RedisInstrumentor().instrument()
+        _provider = provider
+        return provider
+
+
+def shutdown_tracing() -> None:
+    """Flush what is queued; gunicorn calls it when a worker exits."""
+    if _provider is not None:
+        _provider.shutdown()

@@ -1,0 +1,138 @@
+"""Metrics, logs and traces as a real gunicorn with two workers serves them."""
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.factories import PASSWORD
+
+OPENMETRICS = {"Accept": "application/openmetrics-text; version=1.0.0"}
+
+
+def sample_sum(exposition: str, metric: str, **labels) -> float:
+    total = 0.0
+    for family in text_string_to_metric_families(exposition):
+        for sample in family.samples:
+            if sample.name == metric and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def test_request_counter_is_exact_across_two_workers(start_gunicorn):
+    server = start_gunicorn()
+    requests = 60
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: server.get("/explore/")[0], range(requests)))
+    assert statuses == [200] * requests
+    served_by = {entry["pid"] for entry in server.json_logs() if entry.get("view") == "explore"}
+    assert len(served_by) >= 2, "the requests did not spread over both workers"
+    _, _, exposition = server.get("/metrics")
+    counted = sample_sum(
+        exposition, "django_http_responses_total_by_status_view_method_total", view="explore", status="200"
+    )
+    assert counted == requests
+
+
+def test_each_request_is_one_json_log_line_with_its_ids(start_gunicorn):
+    server = start_gunicorn()
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    status, headers, _ = server.get(
+        "/explore/",
+        {"X-Request-ID": "req-abc-123", "traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+    )
+    assert status == 200 and headers["X-Request-ID"] == "req-abc-123"
+    lines = server.wait_for_log(lambda entry: entry.get("request_id") == "req-abc-123")
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["event"] == "request_finished" and line["level"] == "info"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z", line["timestamp"])
+    assert (line["method"], line["route"], line["view"], line["status"]) == (
+        "GET",
+        "explore/",
+        "explore",
+        200,
+    )
+    assert line["duration_ms"] > 0
+    assert line["trace_id"] == trace_id and re.fullmatch(r"[0-9a-f]{16}", line["span_id"])
+    assert line["service_instance"] == "web-test-0"
+    assert line["user_id"] is None
+
+
+def test_gunicorn_own_logs_use_the_same_json_renderer(start_gunicorn):
+    server = start_gunicorn()
+    lines = server.wait_for_log(lambda entry: entry.get("logger") == "gunicorn.error")
+    assert all("timestamp" in entry and "level" in entry for entry in lines)
+
+
+def test_a_generated_request_id_is_echoed_when_none_or_a_bad_one_is_sent(start_gunicorn):
+    server = start_gunicorn()
+    for sent in ({}, {"X-Request-ID": "x" * 5000}, {"X-Request-ID": "bad id with spaces"}):
+        _, headers, _ = server.get("/explore/", sent)
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+    # gunicorn itself refuses a 10 KB header line before the app sees it.
+    assert server.get("/explore/", {"X-Request-ID": "x" * 10_000})[0] == 431
+    assert all(len(line) < 4000 for line in server.log_lines())
+
+
+def test_login_secrets_never_reach_the_logs(start_gunicorn):
+    import http.cookiejar
+    import urllib.parse
+    import urllib.request
+
+    server = start_gunicorn()
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.base + "/accounts/signup/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = {"csrfmiddlewaretoken": token, "username": "logsafe", "password1": PASSWORD, "password2": PASSWORD}
+    opener.open(server.base + "/accounts/signup/", urllib.parse.urlencode(form).encode())
+    opener.open(
+        urllib.request.Request(server.base + "/explore/", headers={"Authorization": "Bearer hunter2-token"})
+    )
+    secrets = [PASSWORD, token, "hunter2-token"] + [cookie.value for cookie in jar]
+    server.wait_for_log(lambda entry: entry.get("view") == "explore" and entry.get("user_id"))
+    text = server.log_path.read_text()
+    for secret in secrets:
+        assert secret not in text
+
+
+def test_latency_histogram_carries_trace_id_exemplars_across_workers(start_gunicorn):
+    server = start_gunicorn()
+    trace_id = "0af7651916cd43dd8448eb211c80319c"
+    server.get("/explore/", {"traceparent": f"00-{trace_id}-b7ad6b7169203331-01"})
+    _, headers, exposition = server.get("/metrics", OPENMETRICS)
+    assert headers["Content-Type"].startswith("application/openmetrics-text")
+    exemplar_lines = [
+        line
+        for line in exposition.splitlines()
+        if line.startswith("django_http_requests_latency_seconds_by_view_method_bucket") and " # " in line
+    ]
+    assert any(f'trace_id="{trace_id}"' in line and 'view="explore"' in line for line in exemplar_lines)
+
+
+def test_requests_succeed_quickly_and_log_once_while_the_trace_exporter_is_down(start_gunicorn):
+    from tests.harness import free_port
+
+    closed = free_port()
+    server = start_gunicorn(
+        OTEL_TRACES_EXPORTER="otlp",
+        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{closed}",
+        OTEL_BSP_SCHEDULE_DELAY="100",
+        OTEL_EXPORTER_OTLP_TIMEOUT="1",
+        WEB_CONCURRENCY="1",
+    )
+    durations = []
+    for _ in range(20):
+        started = time.perf_counter()
+        status, _, _ = server.get("/explore/")
+        durations.append(time.perf_counter() - started)
+        assert status == 200
+        time.sleep(0.1)
+    # The exporter retries for up to 10 s per batch; a request that waited for it would show that.
+    assert max(durations) < 2.0
+    server.wait_for_log(lambda entry: entry.get("event") == "trace_export_failing")
+    time.sleep(1)
+    failures = [line for line in server.log_lines() if "export" in line.lower() and "fail" in line.lower()]
+    assert len(failures) == 1, "\n".join(failures)
