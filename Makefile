@@ -47,3 +47,6 @@ test: lint ## every test: lint, unit and Django tests on real PostgreSQL and Red
 
 clean: ## remove the virtualenv and the embedded database and uploads
 	rm -rf $(VENV) var *.egg-info
+
+# The native stack's targets (stack, stack-status, stack-logs, stack-down, stack-clean).
+-include stack/stack.mk
