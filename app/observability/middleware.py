@@ -19,8 +19,10 @@ class RequestIdMiddleware:
         request_id = request.headers.get("X-Request-ID", "")
         if not WELL_FORMED_REQUEST_ID.fullmatch(request_id):
             request_id = uuid.uuid4().hex
-        # django-structlog reads the id from here, so logs, Sentry and the response agree.
+        # django-structlog reads the id from the request's headers, so logs, Sentry and the response
+        # agree; request.headers is cached from META on first use, hence the reset.
         request.META["HTTP_X_REQUEST_ID"] = request_id
+        request.__dict__.pop("headers", None)
         request.started_at = time.perf_counter()
         sentry_sdk.set_tag("request_id", request_id)
         context = trace.get_current_span().get_span_context()

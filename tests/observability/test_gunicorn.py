@@ -70,7 +70,9 @@ def test_a_generated_request_id_is_echoed_when_none_or_a_bad_one_is_sent(start_g
     server = start_gunicorn()
     for sent in ({}, {"X-Request-ID": "x" * 5000}, {"X-Request-ID": "bad id with spaces"}):
         _, headers, _ = server.get("/explore/", sent)
-        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+        generated = headers["X-Request-ID"]
+        assert re.fullmatch(r"[0-9a-f]{32}", generated)
+        server.wait_for_log(lambda entry, generated=generated: entry.get("request_id") == generated)
     # gunicorn itself refuses a 10 KB header line before the app sees it.
     assert server.get("/explore/", {"X-Request-ID": "x" * 10_000})[0] == 431
     assert all(len(line) < 4000 for line in server.log_lines())
