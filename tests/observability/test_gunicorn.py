@@ -138,3 +138,56 @@ def test_requests_succeed_quickly_and_log_once_while_the_trace_exporter_is_down(
     time.sleep(1)
     failures = [line for line in server.log_lines() if "export" in line.lower() and "fail" in line.lower()]
     assert len(failures) == 1, "\n".join(failures)
+
+
+def test_workers_export_spans_over_otlp_http(start_gunicorn):
+    """Tracing starts after the fork: a provider made in the master would have no export thread here."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    received: list[ExportTraceServiceRequest] = []
+
+    class Collector(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            request = ExportTraceServiceRequest()
+            request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+            received.append(request)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/x-protobuf")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    collector = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=collector.serve_forever, daemon=True).start()
+    try:
+        server = start_gunicorn(
+            OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{collector.server_port}",
+            OTEL_TRACES_EXPORTER="otlp",
+            OTEL_BSP_SCHEDULE_DELAY="100",
+        )
+        trace_id = "1234567890abcdef1234567890abcdef"
+        server.get("/explore/", {"traceparent": f"00-{trace_id}-1234567890abcdef-01"})
+        deadline = time.monotonic() + 10
+        spans = []
+        while time.monotonic() < deadline and not any(s.kind == 2 for s in spans):
+            time.sleep(0.1)
+            spans = [
+                (span, resource.resource)
+                for request in list(received)
+                for resource in request.resource_spans
+                for scope in resource.scope_spans
+                for span in scope.spans
+            ]
+            spans = [span for span, _ in spans if span.trace_id.hex() == trace_id]
+    finally:
+        collector.shutdown()
+    names = {span.name for span in spans}
+    assert any(span.kind == 2 for span in spans), names  # SPAN_KIND_SERVER
+    attributes = {a.key: a.value.string_value for a in received[0].resource_spans[0].resource.attributes}
+    assert attributes["service.name"] == "tweetstack-web"
+    assert attributes["service.instance.id"] == "web-test-0"
+    assert attributes["deployment.environment"] == "production"

@@ -135,7 +135,6 @@ TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)
 
 # Observability: logs (config/settings/logging.py), metrics, traces and errors.
 from config.settings.logging import *  # noqa: E402, F403
-from config.settings.sentry import configure_sentry  # noqa: E402
 
 SERVICE_VERSION = importlib.metadata.version("tweetstack")
 DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="development")
@@ -160,6 +159,5 @@ PROMETHEUS_LATENCY_BUCKETS = (
 )
 # With a token set, /metrics answers only `Authorization: Bearer <token>`; nginx never routes it publicly.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
-SENTRY_ENABLED = configure_sentry(environment=DEPLOYMENT_ENVIRONMENT, release=SERVICE_VERSION)
 
 CSRF_FAILURE_VIEW = "config.responses.csrf_failure"

@@ -24,6 +24,7 @@ if not SECRET_KEY:
 if SECRET_KEY in KNOWN_DEFAULT_SECRETS or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     refuse("DJANGO_SECRET_KEY", "is a known default or shorter than 50 characters")
 
+DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
     refuse("DJANGO_DEBUG", "is on; set DJANGO_DEBUG=false")
