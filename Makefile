@@ -50,3 +50,5 @@ clean: ## remove the virtualenv and the embedded database and uploads
 
 # The native stack's targets (stack, stack-status, stack-logs, stack-down, stack-clean).
 -include stack/stack.mk
+# Containers, Compose and Terraform (up, down, prod-up, ...).
+-include deploy.mk
