@@ -8,9 +8,11 @@ from django.views.decorators.http import require_POST
 from accounts import services
 from accounts.forms import SignupForm
 from accounts.models import User
+from config.ratelimits import rate_limited
 from config.responses import error_page
 
 
+@rate_limited("signup")
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")

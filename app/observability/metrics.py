@@ -4,6 +4,8 @@ from prometheus_client import Counter
 
 from tweets.images import REJECTION_REASONS
 
+RATE_LIMIT_SCOPES = ("login", "signup", "post", "like")
+
 TWEETS_POSTED = Counter("tweetstack_tweets_posted_total", "Tweets stored.")
 TWEETS_DELETED = Counter("tweetstack_tweets_deleted_total", "Tweets deleted by their author.")
 LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
@@ -13,6 +15,7 @@ LOGIN_FAILURES = Counter("tweetstack_login_failures_total", "Failed login attemp
 IMAGE_REJECTIONS = Counter(
     "tweetstack_image_uploads_rejected_total", "Image uploads refused, by reason.", ["reason"]
 )
+RATE_LIMITED = Counter("tweetstack_rate_limited_total", "Requests refused with 429, by scope.", ["scope"])
 TIMELINE_CACHE = Counter(
     "tweetstack_timeline_cache_requests_total", "Timeline page cache look-ups, by result.", ["result"]
 )
@@ -22,3 +25,5 @@ for reason in REJECTION_REASONS:
     IMAGE_REJECTIONS.labels(reason=reason)
 for result in ("hit", "miss"):
     TIMELINE_CACHE.labels(result=result)
+for scope in RATE_LIMIT_SCOPES:
+    RATE_LIMITED.labels(scope=scope)

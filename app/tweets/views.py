@@ -6,6 +6,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
+from config.ratelimits import rate_limited
 from config.responses import error_page
 from tweets import selectors, services
 from tweets.cursors import InvalidCursor
@@ -49,6 +50,7 @@ def profile(request, username: str):
 
 @require_POST
 @login_required
+@rate_limited("post")
 def tweet_create(request):
     form = TweetForm(request.POST, request.FILES)
     if form.is_valid():
@@ -78,6 +80,7 @@ def tweet_delete(request, tweet_id: int):
 
 @require_POST
 @login_required
+@rate_limited("like")
 def tweet_like(request, tweet_id: int):
     services.tweet_like(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
     return _back(request)
@@ -85,6 +88,7 @@ def tweet_like(request, tweet_id: int):
 
 @require_POST
 @login_required
+@rate_limited("like")
 def tweet_unlike(request, tweet_id: int):
     services.tweet_unlike(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
     return _back(request)

@@ -150,7 +150,7 @@ def test_workers_export_spans_over_otlp_http(start_gunicorn):
     received: list[ExportTraceServiceRequest] = []
 
     class Collector(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             request = ExportTraceServiceRequest()
             request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
             received.append(request)

@@ -70,3 +70,13 @@ def test_postgres_down_fails_readiness_not_liveness(start_gunicorn):
     # Persistent connections are health-checked, so the replica recovers without a restart.
     assert server.get("/readyz")[0] == 200
     assert server.get("/explore/")[0] == 200
+
+
+def test_with_redis_down_logins_posts_and_sessions_keep_working(client, user, redis_down):
+    from tests.factories import PASSWORD
+
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302  # rate limits fail open, sessions are written to the database
+    assert client.post(reverse("tweet_create"), {"text": "posted while Redis was down"}).status_code == 302
+    page = client.get(reverse("home"))
+    assert page.status_code == 200 and "posted while Redis was down" in page.text

@@ -130,6 +130,28 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=20_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Abuse protection: "N/period" per scope and key (ip, user, username); see config/ratelimits.py.
+RATE_LIMITS = {
+    "login": {
+        "ip": env.str("RATELIMIT_LOGIN_IP", default="30/m"),
+        # Slows guessing one account's password; the window ends, so its owner is never locked out for good.
+        "username": env.str("RATELIMIT_LOGIN_USERNAME", default="10/15m"),
+    },
+    "signup": {"ip": env.str("RATELIMIT_SIGNUP_IP", default="10/h")},
+    "post": {
+        "user": env.str("RATELIMIT_POST_USER", default="30/m"),
+        "ip": env.str("RATELIMIT_POST_IP", default="120/m"),
+    },
+    "like": {
+        "user": env.str("RATELIMIT_LIKE_USER", default="120/m"),
+        "ip": env.str("RATELIMIT_LIKE_IP", default="600/m"),
+    },
+}
+# Behind nginx, the client address is in X-Real-IP (nginx sets it); direct clients use REMOTE_ADDR.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# A cache outage must not lock everyone out.
+RATELIMIT_FAIL_OPEN = True
+
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)
 

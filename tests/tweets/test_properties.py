@@ -1,0 +1,73 @@
+"""Property-based tests: text validation and cursor parsing hold for any input, not just chosen ones."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tweets.cursors import InvalidCursor, decode_cursor, encode_cursor
+from tweets.text import clean_tweet_text
+
+WHITESPACE = st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u1680\u2000\u2003\u2028\u2029\u202f\u205f\u3000")
+
+
+@given(st.text())
+def test_text_is_either_valid_and_stripped_or_rejected(text):
+    try:
+        cleaned = clean_tweet_text(text)
+    except ValidationError:
+        stripped = text.strip()
+        assert not stripped or len(stripped) > 280
+    else:
+        assert cleaned == text.strip()
+        assert 1 <= len(cleaned) <= 280
+
+
+@given(st.text(WHITESPACE, min_size=0, max_size=50))
+def test_whitespace_of_any_class_alone_is_rejected(text):
+    with pytest.raises(ValidationError):
+        clean_tweet_text(text)
+
+
+@given(
+    st.text(st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=1),
+    st.integers(min_value=0, max_value=300),
+    st.text(WHITESPACE, max_size=5),
+)
+def test_the_limit_is_280_code_points_after_stripping(char, count, padding):
+    text = padding + char * count + padding
+    if 1 <= count <= 280:
+        assert len(clean_tweet_text(text)) == count
+    else:
+        with pytest.raises(ValidationError):
+            clean_tweet_text(text)
+
+
+@given(st.text())
+def test_any_string_is_a_cursor_or_invalid_never_another_error(cursor):
+    try:
+        created_at, tweet_id = decode_cursor(cursor)
+    except InvalidCursor:
+        return
+    assert tweet_id >= 1 and created_at.tzinfo is not None
+
+
+@given(
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)),
+    st.integers(min_value=1, max_value=2**62),
+)
+def test_cursors_round_trip(created_at, tweet_id):
+    decoded_at, decoded_id = decode_cursor(encode_cursor(created_at, tweet_id))
+    assert decoded_id == tweet_id
+    assert abs((decoded_at - created_at).total_seconds()) < 1e-5
+
+
+@pytest.mark.django_db
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(cursor=st.text(min_size=1, max_size=80) | st.from_regex(r"[A-Za-z0-9_-]{1,40}", fullmatch=True))
+def test_any_cursor_in_a_url_is_a_page_or_a_400(client, cursor):
+    response = client.get(reverse("explore"), {"cursor": cursor})
+    assert response.status_code in (200, 400)
