@@ -1,0 +1,198 @@
+"""`python -m stack up|status|logs|down|clean`: the native stack's commands (make stack, stack-*)."""
+
+# ruff: noqa: S603  (commands built from this repository's paths, never from outside input)
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from stack import ports as port_table
+from stack import render, services
+from stack.layout import REPO, SYSTEM_PACKAGES, Stack, StackError, find_binary
+
+INFRASTRUCTURE = ["postgres", "redis"]
+# Started once the database is migrated, all at once; supervisor restarts any that dies.
+SERVICES = [
+    "jaeger",
+    "otelcol",
+    "nginx",
+    "prometheus",
+    "alertmanager",
+    "alert-sink",
+    "postgres-exporter",
+    "redis-exporter",
+    "nginx-exporter",
+]
+
+
+def log(message: str) -> None:
+    print(f"stack: {message}", flush=True)
+
+
+def build_otel() -> dict[str, str]:
+    result = subprocess.run(
+        [str(REPO / "scripts" / "build-otel.sh")], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise StackError("building the collector and Jaeger failed (scripts/build-otel.sh, output above)")
+    return dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
+
+
+def manage(stack: Stack, *arguments: str, env: dict) -> str:
+    result = subprocess.run(
+        [str(stack.venv_bin / "python"), str(REPO / "app" / "manage.py"), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr[-3000:])
+        raise StackError(f"manage.py {arguments[0]} failed (output above)")
+    return result.stdout
+
+
+def image_max_bytes(stack: Stack, env: dict) -> int:
+    """The app's image limit as the app computes it, so nginx's body limit never disagrees."""
+    code = "from django.conf import settings; print(settings.IMAGE_MAX_BYTES)"
+    return int(manage(stack, "shell", "--no-imports", "-c", code, env=env).strip().splitlines()[-1])
+
+
+def up(stack: Stack) -> None:
+    started = time.monotonic()
+    if services.supervisord_pid(stack):
+        log(f"already running from {stack.state}; `make stack-down` first to apply changes")
+        print_urls(stack)
+        return
+    for binary in SYSTEM_PACKAGES:
+        find_binary(binary)
+    if not (stack.venv_bin / "supervisord").exists():
+        raise StackError("supervisord not found in the virtualenv: run `make install`")
+    port_table.check_free(stack.listening())
+    stack.state.mkdir(parents=True, exist_ok=True)
+    services.check_reachable_by_service_users(stack)
+    binaries = build_otel()
+    # Secrets first: manage.py runs with the same environment as the replicas.
+    django_env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
+    limit = image_max_bytes(stack, django_env)
+    render.render_all(stack, binaries, limit)
+    log(f"state in {stack.state}; {stack.replicas} web replicas; rendered {stack.supervisor_conf}")
+    services.init_postgres(stack)
+    services.start_supervisord(stack)
+    try:
+        services.start(stack, *INFRASTRUCTURE)
+        services.wait_ready(stack, INFRASTRUCTURE, stack.ready_timeout)
+        services.create_database(stack)
+        log("migrating the database and collecting static files")
+        manage(stack, "migrate", "--noinput", env=django_env)
+        manage(stack, "collectstatic", "--noinput", env=django_env)
+        services.start(stack, *SERVICES, *stack.web_names())
+        services.wait_ready(stack, [*SERVICES, *stack.web_names()], stack.ready_timeout)
+    except BaseException:
+        log("start failed; stopping what started (state kept; `make stack-logs` shows the logs)")
+        services.stop_supervisord(stack)
+        raise
+    log(f"ready in {time.monotonic() - started:.1f}s")
+    print_urls(stack)
+
+
+def urls(stack: Stack) -> dict[str, str]:
+    table = {
+        "site (nginx)": stack.url("nginx"),
+        "Jaeger": stack.url("jaeger-ui"),
+        "Prometheus": stack.url("prometheus"),
+        "Alertmanager": stack.url("alertmanager"),
+        "alert webhook log": str(stack.path("logs", "alert-sink.log")),
+        "nginx stub_status": stack.url("nginx-status", "/stub_status"),
+        "collector zPages": stack.url("otelcol-zpages", "/debug/tracez"),
+        "OTLP/HTTP": stack.url("otelcol-otlp-http"),
+        "OTLP/gRPC": f"127.0.0.1:{stack.ports['otelcol-otlp-grpc']}",
+        "PostgreSQL": stack.database_url(),
+        "Redis": stack.redis_url(),
+    }
+    for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
+        table[name] = f"http://127.0.0.1:{port}/  (/readyz, /metrics with the token in secrets/metrics-token)"
+    return table
+
+
+def print_urls(stack: Stack) -> None:
+    for label, url in urls(stack).items():
+        print(f"  {label:<20} {url}")
+    print(f"  {'logs':<20} {stack.path('logs')}/  (make stack-logs)")
+
+
+def status(stack: Stack) -> int:
+    if not services.supervisord_pid(stack):
+        log(f"not running (state folder {stack.state})")
+        return 3
+    print(services.supervisorctl(stack, "status", check=False).stdout, end="")
+    table = services.probes(stack)
+    not_ready = [name for name, probe in table.items() if not probe()]
+    log("every service answers" if not not_ready else f"not answering: {', '.join(not_ready)}")
+    print_urls(stack)
+    return 1 if not_ready else 0
+
+
+def logs(stack: Stack, names: list[str], follow: bool) -> None:
+    files = [str(stack.path("logs", f"{name}.log")) for name in names] or sorted(
+        str(path) for path in stack.path("logs").glob("*.log")
+    )
+    if not files:
+        raise StackError(f"no logs under {stack.path('logs')}: start the stack with `make stack`")
+    tail = shutil.which("tail") or "/usr/bin/tail"
+    os.execv(tail, [tail, "-n", "20", *(["-F"] if follow else []), *files])  # noqa: S606
+
+
+def down(stack: Stack) -> None:
+    if services.stop_supervisord(stack):
+        log(f"stopped; data kept in {stack.state} (`make stack-clean` removes it)")
+    else:
+        log("not running")
+
+
+def clean(stack: Stack) -> None:
+    down(stack)
+    if stack.state.exists():
+        shutil.rmtree(stack.state)
+        log(f"removed {stack.state}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    up_parser = commands.add_parser("up", help="start the stack and wait until it is ready")
+    up_parser.add_argument(
+        "--replicas", type=int, default=None, help="web replicas (default STACK_REPLICAS or 2)"
+    )
+    commands.add_parser("status", help="every service's state and the URLs")
+    logs_parser = commands.add_parser("logs", help="the services' logs")
+    logs_parser.add_argument("names", nargs="*", help="e.g. web-0 nginx (default: all)")
+    logs_parser.add_argument("--no-follow", action="store_true")
+    commands.add_parser("down", help="stop every service, keep the data")
+    commands.add_parser("clean", help="stop and remove the state folder")
+    commands.add_parser("ports", help="the port table as JSON")
+    arguments = parser.parse_args(argv)
+    stack = Stack.from_env(replicas=getattr(arguments, "replicas", None))
+    if arguments.command == "up":
+        up(stack)
+    elif arguments.command == "status":
+        return status(stack)
+    elif arguments.command == "logs":
+        logs(stack, arguments.names, follow=not arguments.no_follow)
+    elif arguments.command == "down":
+        down(stack)
+    elif arguments.command == "clean":
+        clean(stack)
+    elif arguments.command == "ports":
+        print(json.dumps(stack.listening(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""Where the native stack keeps its state, and the settings it takes from the environment.
+
+Environment: STACK_DIR (state folder, default var/stack), STACK_REPLICAS (web replicas, default 2),
+STACK_PORT_<NAME> (see ports.py), STACK_SCRAPE_INTERVAL (e.g. 1s; default: Prometheus' global 15 s),
+STACK_READY_TIMEOUT (seconds, default 180), WEB_CONCURRENCY and GUNICORN_THREADS (per replica),
+IMAGE_MAX_BYTES (passed to the app; nginx's body limit follows it).
+"""
+
+import glob
+import os
+import re
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stack import ports as port_table
+
+REPO = Path(__file__).resolve().parents[1]
+# Binary on PATH (or a glob) -> the Debian package that provides it.
+SYSTEM_PACKAGES = {
+    "nginx": "nginx-light",
+    "redis-server": "redis-server",
+    "/usr/lib/postgresql/*/bin/postgres": "postgresql-15",
+    "prometheus": "prometheus",
+    "prometheus-alertmanager": "prometheus-alertmanager",
+    "prometheus-postgres-exporter": "prometheus-postgres-exporter",
+    "prometheus-redis-exporter": "prometheus-redis-exporter",
+    "prometheus-nginx-exporter": "prometheus-nginx-exporter",
+}
+ALERTMANAGER_CONFIG = REPO / "monitoring" / "alertmanager" / "alertmanager.yml"
+
+
+class StackError(SystemExit):
+    """A problem the user can fix; the message is one line naming the fix."""
+
+    def __init__(self, message: str):
+        super().__init__(f"stack: {message}")
+
+
+def find_binary(name: str) -> str:
+    if "*" in name:
+        matches = sorted(glob.glob(name))
+        path = matches[-1] if matches else None
+    else:
+        path = shutil.which(name)
+    if not path:
+        package = SYSTEM_PACKAGES[name]
+        raise StackError(
+            f"{os.path.basename(name)} not found: install it with `apt-get install -y {package}`"
+        )
+    return path
+
+
+def alert_webhook_port() -> int:
+    """The webhook port is written once, in alertmanager.yml (Alertmanager 0.25 reads no variables)."""
+    match = re.search(r"url:\s*http://127\.0\.0\.1:(\d+)/", ALERTMANAGER_CONFIG.read_text())
+    if not match:
+        raise StackError(f"{ALERTMANAGER_CONFIG} has no webhook url http://127.0.0.1:PORT/...")
+    return int(match.group(1))
+
+
+@dataclass
+class Stack:
+    state: Path
+    replicas: int
+    ports: dict[str, int]
+    scrape_interval: str
+    ready_timeout: float
+    alert_port: int
+    venv_bin: Path = field(default_factory=lambda: Path(sys.executable).parent)
+
+    @classmethod
+    def from_env(cls, environ=os.environ, replicas: int | None = None) -> "Stack":
+        state = Path(environ.get("STACK_DIR") or REPO / "var" / "stack").absolute()
+        count = replicas if replicas is not None else int(environ.get("STACK_REPLICAS") or 2)
+        if not 1 <= count <= 32:
+            raise StackError(f"REPLICAS={count}: give between 1 and 32 web replicas")
+        interval = environ.get("STACK_SCRAPE_INTERVAL", "")
+        if interval and not re.fullmatch(r"\d+(ms|s|m)", interval):
+            raise StackError(f"STACK_SCRAPE_INTERVAL={interval!r}: give a Prometheus duration such as 1s")
+        return cls(
+            state=state,
+            replicas=count,
+            ports=port_table.resolve(environ),
+            scrape_interval=interval,
+            ready_timeout=float(environ.get("STACK_READY_TIMEOUT") or 180),
+            alert_port=alert_webhook_port(),
+        )
+
+    # Folders and files under the state folder.
+    def path(self, *parts: str) -> Path:
+        return self.state.joinpath(*parts)
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.path("supervisord.conf")
+
+    @property
+    def www(self) -> Path:
+        """nginx's prefix: static/, media/ and run/ (see nginx/nginx.conf)."""
+        return self.path("www")
+
+    @property
+    def pgdata(self) -> Path:
+        return self.path("data", "postgres")
+
+    def web_names(self) -> list[str]:
+        return [f"web-{index}" for index in range(self.replicas)]
+
+    def web_ports(self) -> list[int]:
+        return port_table.web_ports(self.ports, self.replicas)
+
+    def listening(self) -> dict[str, int]:
+        return port_table.all_listening(self.ports, self.replicas, {"alert-sink": self.alert_port})
+
+    def url(self, name: str, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def database_url(self, name: str = "tweetstack") -> str:
+        return f"postgres://app@127.0.0.1:{self.ports['postgres']}/{name}"
+
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.ports['redis']}/0"

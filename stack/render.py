@@ -1,0 +1,301 @@
+"""Renders what differs between runtimes (addresses, limits, secrets) and the supervisor config.
+
+The shared configs are linked, not copied, into etc/<component>/ under the state folder, beside the
+files rendered here, because nginx and Prometheus resolve their relative includes against the folder
+of the config file they were given.
+"""
+
+import hashlib
+import json
+import os
+import secrets
+import string
+from pathlib import Path
+
+from stack.layout import REPO, Stack, find_binary
+
+TEMPLATES = Path(__file__).parent / "templates"
+# nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
+FORM_OVERHEAD_BYTES = 64 * 1024
+
+
+def write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    temporary.chmod(mode)
+    temporary.replace(path)
+
+
+def link_shared(source_dir: Path, target_dir: Path) -> None:
+    """Symlink every file and folder of a shared config folder into a runtime folder."""
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for source in source_dir.iterdir():
+        target = target_dir / source.name
+        if target.is_symlink() or target.is_file():
+            target.unlink()
+        target.symlink_to(source)
+
+
+def secret(stack: Stack, name: str, length: int) -> str:
+    """A secret generated on first use and kept in secrets/ (mode 0600) across restarts."""
+    path = stack.path("secrets", name)
+    if not path.exists():
+        write(path, secrets.token_urlsafe(length), mode=0o600)
+    return path.read_text().strip()
+
+
+def render_nginx(stack: Stack, image_max_bytes: int) -> None:
+    conf = stack.path("etc", "nginx")
+    link_shared(REPO / "nginx", conf)
+    servers = "".join(f"server 127.0.0.1:{port};\n" for port in stack.web_ports())
+    write(conf / "web-replicas.conf", servers)
+    write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
+    write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
+    write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + FORM_OVERHEAD_BYTES};\n")
+    for folder in ("static", "media", "run"):
+        (stack.www / folder).mkdir(parents=True, exist_ok=True)
+
+
+def _targets(address_groups: list[tuple[list[int], dict]], scrape_interval: str) -> str:
+    groups = []
+    for ports, labels in address_groups:
+        labels = dict(labels)
+        if scrape_interval:
+            # Per-target overrides of the global intervals (the shared prometheus.yml stays as it is).
+            labels |= {"__scrape_interval__": scrape_interval, "__scrape_timeout__": scrape_interval}
+        groups.append({"targets": [f"127.0.0.1:{port}" for port in ports], "labels": labels})
+    return json.dumps(groups, indent=2) + "\n"
+
+
+def render_prometheus(stack: Stack, metrics_token: str) -> None:
+    conf = stack.path("etc", "prometheus")
+    link_shared(REPO / "monitoring" / "prometheus", conf)
+    ports = stack.ports
+    jobs = {
+        "web": [
+            ([port], {"service_instance": name})
+            for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
+        ],
+        "nginx": [([ports["nginx-exporter"]], {})],
+        "postgres": [([ports["postgres-exporter"]], {})],
+        "redis": [([ports["redis-exporter"]], {})],
+        "otelcol": [([ports["otelcol-metrics"]], {})],
+        "otelcol-spanmetrics": [([ports["otelcol-spanmetrics"]], {})],
+        "jaeger": [([ports["jaeger-metrics"]], {})],
+        "prometheus": [([ports["prometheus"]], {})],
+        "alertmanager": [([ports["alertmanager"]], {})],
+    }
+    for job, groups in jobs.items():
+        write(conf / "targets" / f"{job}.json", _targets(groups, stack.scrape_interval))
+    write(conf / "secrets" / "metrics-token", metrics_token + "\n", mode=0o600)
+
+
+def _environment(variables: dict[str, str]) -> str:
+    # supervisor expands %(name)s in its config, so a literal % is doubled.
+    return ",".join(f'{key}="{str(value).replace("%", "%%")}"' for key, value in variables.items())
+
+
+def base_environment() -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(Path.home())}
+
+
+def web_environment(stack: Stack, index: int, django_secret: str, metrics_token: str) -> dict[str, str]:
+    port, name = stack.web_ports()[index], stack.web_names()[index]
+    env = django_environment(stack, django_secret) | {
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+        "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "2"),
+        "LOG_FORMAT": "json",
+        "SERVICE_INSTANCE_ID": name,
+        "PROMETHEUS_MULTIPROC_DIR": str(stack.path("run", "metrics", name)),
+        "METRICS_TOKEN": metrics_token,
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{stack.ports['otelcol-otlp-http']}",
+        "OTEL_SERVICE_NAME": "tweetstack-web",
+        # Ship spans every second (the SDK's default is 5 s), so a trace is searchable at once.
+        "OTEL_BSP_SCHEDULE_DELAY": "1000",
+    }
+    return env
+
+
+def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
+    """Production settings on plain-HTTP loopback; the same for the replicas and manage.py."""
+    origins = [f"http://{host}:{stack.ports['nginx']}" for host in ("127.0.0.1", "localhost")]
+    env = base_environment() | {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": django_secret,
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": ",".join(origins),
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_SECURE_COOKIES": "false",
+        "DATABASE_URL": stack.database_url(),
+        "REDIS_URL": stack.redis_url(),
+        "DJANGO_MEDIA_ROOT": str(stack.www / "media"),
+        "DJANGO_STATIC_ROOT": str(stack.www / "static"),
+        "DJANGO_SERVE_MEDIA": "false",
+        "DEPLOYMENT_ENVIRONMENT": "native-stack",
+    }
+    if os.environ.get("IMAGE_MAX_BYTES"):
+        env["IMAGE_MAX_BYTES"] = os.environ["IMAGE_MAX_BYTES"]
+    return env
+
+
+def otel_environment(stack: Stack) -> dict[str, str]:
+    """The addresses monitoring/otel-collector/config.yaml and monitoring/jaeger/config.yaml read."""
+    p = stack.ports
+    return {
+        "OTELCOL_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{p['otelcol-otlp-grpc']}",
+        "OTELCOL_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{p['otelcol-otlp-http']}",
+        "OTELCOL_JAEGER_OTLP_ENDPOINT": f"127.0.0.1:{p['jaeger-otlp-grpc']}",
+        "OTELCOL_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['otelcol-spanmetrics']}",
+        "OTELCOL_TELEMETRY_METRICS_HOST": "127.0.0.1",
+        "OTELCOL_TELEMETRY_METRICS_PORT": str(p["otelcol-metrics"]),
+        "OTELCOL_HEALTH_ENDPOINT": f"127.0.0.1:{p['otelcol-health']}",
+        "OTELCOL_ZPAGES_ENDPOINT": f"127.0.0.1:{p['otelcol-zpages']}",
+        "OTELCOL_LOG_FILE": str(stack.path("data", "otelcol", "logs.jsonl")),
+        "JAEGER_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{p['jaeger-otlp-grpc']}",
+        "JAEGER_QUERY_HTTP_ENDPOINT": f"127.0.0.1:{p['jaeger-ui']}",
+        "JAEGER_QUERY_GRPC_ENDPOINT": f"127.0.0.1:{p['jaeger-grpc']}",
+        "JAEGER_HEALTH_ENDPOINT": f"127.0.0.1:{p['jaeger-health']}",
+        "JAEGER_METRICS_HOST": "127.0.0.1",
+        "JAEGER_METRICS_PORT": str(p["jaeger-metrics"]),
+    }
+
+
+def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str) -> dict:
+    """name -> (command, environment, options); the order is the start order."""
+    p = stack.ports
+    postgres_bin = find_binary("/usr/lib/postgresql/*/bin/postgres")
+    base = base_environment()
+    result = {
+        "postgres": (
+            f"{postgres_bin} -D {stack.pgdata} -c listen_addresses=127.0.0.1 -p {p['postgres']}"
+            f" -k {stack.pgdata}",
+            base,
+            # SIGINT is PostgreSQL's fast shutdown: sessions end, data is flushed.
+            {"stopsignal": "INT", "user": "postgres" if os.geteuid() == 0 else ""},
+        ),
+        "redis": (
+            f"{find_binary('redis-server')} --bind 127.0.0.1 --port {p['redis']}"
+            f" --dir {stack.path('data', 'redis')} --save '' --appendonly no"
+            # A cache: bounded, evicting the least recently used keys.
+            " --maxmemory 256mb --maxmemory-policy allkeys-lru",
+            base,
+            {},
+        ),
+    }
+    for index, name in enumerate(stack.web_names()):
+        env = web_environment(stack, index, django_secret, metrics_token)
+        # gunicorn finishes requests within GUNICORN_GRACEFUL_TIMEOUT (20 s) on SIGTERM.
+        command = f"{stack.venv_bin / 'gunicorn'} -c {REPO / 'app' / 'gunicorn.conf.py'}"
+        result[name] = (command, env, {"stopwaitsecs": "30", "startsecs": "3"})
+    otel = otel_environment(stack)
+    pg_exporter_env = base | {
+        "DATA_SOURCE_NAME": f"postgresql://app@127.0.0.1:{p['postgres']}/tweetstack?sslmode=disable"
+    }
+    result |= {
+        "nginx": (
+            f"{find_binary('nginx')} -p {stack.www}/ -c {stack.path('etc', 'nginx', 'nginx.conf')}"
+            " -g 'daemon off;'",
+            base,
+            # SIGQUIT: nginx finishes the requests in flight before it exits.
+            {"stopsignal": "QUIT"},
+        ),
+        "otelcol": (
+            f"{binaries['OTELCOL_BIN']} --config={REPO / 'monitoring/otel-collector/config.yaml'}",
+            base | otel,
+            {},
+        ),
+        "jaeger": (
+            f"{binaries['JAEGER_BIN']} --config={REPO / 'monitoring/jaeger/config.yaml'}",
+            base | otel,
+            {},
+        ),
+        "prometheus": (
+            f"{find_binary('prometheus')} --config.file={stack.path('etc', 'prometheus', 'prometheus.yml')}"
+            f" --storage.tsdb.path={stack.path('data', 'prometheus')} --storage.tsdb.retention.time=7d"
+            f" --web.listen-address=127.0.0.1:{p['prometheus']} --web.external-url={stack.url('prometheus')}"
+            " --web.enable-lifecycle",
+            base,
+            {},
+        ),
+        "alertmanager": (
+            f"{find_binary('prometheus-alertmanager')}"
+            f" --config.file={stack.path('etc', 'alertmanager', 'alertmanager.yml')}"
+            f" --storage.path={stack.path('data', 'alertmanager')}"
+            f" --web.listen-address=127.0.0.1:{p['alertmanager']}"
+            f" --web.external-url={stack.url('alertmanager')}"
+            # An empty address turns clustering off (it would listen on 0.0.0.0:9094).
+            " --cluster.listen-address=",
+            base,
+            {},
+        ),
+        "alert-sink": (
+            f"{stack.venv_bin / 'python'} -m stack.alert_sink --port {stack.alert_port}",
+            base,
+            {},
+        ),
+        "postgres-exporter": (
+            f"{find_binary('prometheus-postgres-exporter')}"
+            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}",
+            pg_exporter_env,
+            {},
+        ),
+        "redis-exporter": (
+            f"{find_binary('prometheus-redis-exporter')} -redis.addr=redis://127.0.0.1:{p['redis']}"
+            f" -web.listen-address=127.0.0.1:{p['redis-exporter']}",
+            base,
+            {},
+        ),
+        "nginx-exporter": (
+            f"{find_binary('prometheus-nginx-exporter')}"
+            f" -nginx.scrape-uri=http://127.0.0.1:{p['nginx-status']}/stub_status"
+            f" -web.listen-address=127.0.0.1:{p['nginx-exporter']}",
+            base,
+            {},
+        ),
+    }
+    return result
+
+
+def render_supervisor(stack: Stack, program_table: dict) -> None:
+    program_template = string.Template((TEMPLATES / "program.conf").read_text())
+    blocks = []
+    for name, (command, env, options) in program_table.items():
+        user = options.get("user", "")
+        blocks.append(
+            program_template.substitute(
+                name=name,
+                command=command.replace("%", "%%"),
+                directory=REPO,
+                environment=_environment(env),
+                user_line=f"user={user}" if user else "",
+                startsecs=options.get("startsecs", "1"),
+                stopsignal=options.get("stopsignal", "TERM"),
+                stopwaitsecs=options.get("stopwaitsecs", "20"),
+                state=stack.state,
+            )
+        )
+    text = string.Template((TEMPLATES / "supervisord.conf").read_text()).substitute(
+        state=stack.state,
+        repo=REPO,
+        state_id=hashlib.sha256(str(stack.state).encode()).hexdigest()[:8],
+        programs="\n".join(blocks),
+    )
+    # Holds the Django secret and the metrics token.
+    write(stack.supervisor_conf, text, mode=0o600)
+
+
+def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> dict:
+    django_secret = secret(stack, "django-secret-key", 50)
+    metrics_token = secret(stack, "metrics-token", 32)
+    for folder in ("logs", "run", "data/redis", "data/prometheus", "data/alertmanager", "data/otelcol"):
+        stack.path(folder).mkdir(parents=True, exist_ok=True)
+    for name in stack.web_names():
+        stack.path("run", "metrics", name).mkdir(parents=True, exist_ok=True)
+    render_nginx(stack, image_max_bytes)
+    render_prometheus(stack, metrics_token)
+    link_shared(REPO / "monitoring" / "alertmanager", stack.path("etc", "alertmanager"))
+    table = programs(stack, binaries, django_secret, metrics_token)
+    render_supervisor(stack, table)
+    return table

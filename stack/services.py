@@ -1,0 +1,183 @@
+"""Talking to the running stack: supervisor, PostgreSQL set-up, readiness probes."""
+
+# ruff: noqa: S603  (commands built from this repository's paths, never from outside input)
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+from stack.layout import Stack, StackError, find_binary
+
+
+def supervisorctl(stack: Stack, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(stack.venv_bin / "supervisorctl"), "-c", str(stack.supervisor_conf), *arguments],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+def supervisord_pid(stack: Stack) -> int | None:
+    """The pid of this state folder's supervisord, or None when it is not running."""
+    try:
+        pid = int(stack.path("run", "supervisord.pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
+def start_supervisord(stack: Stack) -> None:
+    # A clean environment: nothing of the caller's (DATABASE_URL, DJANGO_*, OTEL_*) leaks into a service.
+    env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
+    subprocess.run(
+        [str(stack.venv_bin / "supervisord"), "-c", str(stack.supervisor_conf)],
+        env=env,
+        check=True,
+        timeout=30,
+    )
+    deadline = time.monotonic() + 15
+    while supervisorctl(stack, "pid", check=False).returncode != 0:
+        if time.monotonic() > deadline:
+            raise StackError(f"supervisord did not start; see {stack.path('logs', 'supervisord.log')}")
+        time.sleep(0.1)
+
+
+def start(stack: Stack, *names: str) -> None:
+    result = supervisorctl(stack, "start", *names, check=False)
+    failed = [line for line in result.stdout.splitlines() if "ERROR" in line]
+    if failed:
+        name = failed[0].split(":")[0]
+        raise StackError(f"{failed[0].strip()}; its log: {stack.path('logs', name + '.log')}")
+
+
+def stop_supervisord(stack: Stack, timeout: float = 90) -> bool:
+    """Stops every service, then supervisord; True when something was running."""
+    pid = supervisord_pid(stack)
+    if pid is None:
+        return False
+    supervisorctl(stack, "shutdown", check=False)
+    deadline = time.monotonic() + timeout
+    while supervisord_pid(stack) is not None:
+        if time.monotonic() > deadline:
+            raise StackError(f"supervisord (pid {pid}) did not stop within {timeout:.0f}s")
+        time.sleep(0.2)
+    return True
+
+
+def as_postgres_owner() -> list[str]:
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def check_reachable_by_service_users(stack: Stack) -> None:
+    """As root, PostgreSQL runs as `postgres` and nginx workers as `nobody`: both must reach the state."""
+    if os.geteuid() != 0:
+        return
+    for parent in [stack.state, *stack.state.parents]:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise StackError(
+                f"{parent} is not searchable by other users (postgres, nginx's workers): "
+                f"set STACK_DIR to a folder outside it, e.g. STACK_DIR=/var/tmp/tweetstack-stack"
+            )
+
+
+def init_postgres(stack: Stack) -> None:
+    if (stack.pgdata / "PG_VERSION").exists():
+        return
+    initdb = os.path.join(os.path.dirname(find_binary("/usr/lib/postgresql/*/bin/postgres")), "initdb")
+    stack.pgdata.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(stack.pgdata, "postgres", "postgres")
+    stack.pgdata.chmod(0o700)
+    # Trust on loopback only: listen_addresses is 127.0.0.1 and the socket lives in the data folder.
+    result = subprocess.run(
+        [*as_postgres_owner(), initdb, "-D", str(stack.pgdata), "-U", "app", "--auth=trust", "-E", "UTF8"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise StackError(f"initdb failed: {result.stderr.strip().splitlines()[-1:]}")
+
+
+def create_database(stack: Stack, name: str = "tweetstack") -> None:
+    import psycopg
+
+    with psycopg.connect(stack.database_url("postgres"), autocommit=True, connect_timeout=5) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def http_ok(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  (loopback URLs)
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def postgres_ok(stack: Stack) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(stack.database_url("postgres"), connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+def redis_ok(stack: Stack) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", stack.ports["redis"]), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def probes(stack: Stack) -> dict:
+    """program -> a function that is True once the program serves."""
+    table = {
+        "postgres": lambda: postgres_ok(stack),
+        "redis": lambda: redis_ok(stack),
+        "nginx": lambda: http_ok(stack.url("nginx", "/healthz")),
+        "otelcol": lambda: http_ok(stack.url("otelcol-health")),
+        "jaeger": lambda: http_ok(stack.url("jaeger-health", "/status")),
+        "prometheus": lambda: http_ok(stack.url("prometheus", "/-/ready")),
+        "alertmanager": lambda: http_ok(stack.url("alertmanager", "/-/ready")),
+        "alert-sink": lambda: http_ok(f"http://127.0.0.1:{stack.alert_port}/healthz"),
+        "postgres-exporter": lambda: http_ok(stack.url("postgres-exporter", "/metrics")),
+        "redis-exporter": lambda: http_ok(stack.url("redis-exporter", "/metrics")),
+        "nginx-exporter": lambda: http_ok(stack.url("nginx-exporter", "/metrics")),
+    }
+    for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
+        table[name] = lambda port=port: http_ok(f"http://127.0.0.1:{port}/readyz")
+    return table
+
+
+def wait_ready(stack: Stack, names: list[str], timeout: float) -> None:
+    table = probes(stack)
+    pending = list(names)
+    deadline = time.monotonic() + timeout
+    while pending:
+        pending = [name for name in pending if not table[name]()]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            name = pending[0]
+            log = stack.path("logs", f"{name}.log")
+            tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
+            for line in tail:
+                print(f"  {name}| {line[:300]}")
+            raise StackError(
+                f"{', '.join(pending)} not ready after {timeout:.0f}s; see {log} "
+                "(raise STACK_READY_TIMEOUT on a slow machine)"
+            )
+        time.sleep(0.3)

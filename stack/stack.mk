@@ -1,0 +1,21 @@
+# The native stack's targets, included by the Makefile: every service as a supervised process on loopback.
+# State lives in STACK_DIR (default var/stack); ports come from stack/ports.py (override with STACK_PORT_<NAME>).
+REPLICAS ?= 2
+STACK := $(PY) -m stack
+
+.PHONY: stack stack-status stack-logs stack-down stack-clean
+
+stack: install ## start the production stack natively (REPLICAS=N, default 2) and print its URLs
+	$(STACK) up --replicas $(REPLICAS)
+
+stack-status: install ## every stack service's state, readiness and URL
+	@$(STACK) status
+
+stack-logs: install ## follow the stack's logs (SERVICES="web-0 nginx" for some)
+	@$(STACK) logs $(SERVICES)
+
+stack-down: install ## stop the stack, keep its data
+	@$(STACK) down
+
+stack-clean: install ## stop the stack and delete its state folder
+	@$(STACK) clean
