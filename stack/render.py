@@ -134,6 +134,8 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
         "DJANGO_STATIC_ROOT": str(stack.www / "static"),
         "DJANGO_SERVE_MEDIA": "false",
         "DEPLOYMENT_ENVIRONMENT": "native-stack",
+        # nginx sets X-Real-IP (nginx/proxy.conf); without it every client would share nginx's address.
+        "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
     }
     if os.environ.get("IMAGE_MAX_BYTES"):
         env["IMAGE_MAX_BYTES"] = os.environ["IMAGE_MAX_BYTES"]

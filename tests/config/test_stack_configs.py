@@ -1,0 +1,162 @@
+"""The shared configs under nginx/ and monitoring/ pass their own tools' checks, as every runtime loads them.
+
+Each check runs on the files as the native stack lays them out (stack.render: the shared files linked,
+the address files rendered), so what is validated is what runs.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from stack import ports as port_table
+from stack import render
+from stack.layout import REPO, Stack
+
+SHARED_CONFIGS = [
+    *sorted((REPO / "nginx").glob("*.conf")),
+    REPO / "monitoring" / "prometheus" / "prometheus.yml",
+    *sorted((REPO / "monitoring" / "prometheus" / "rules").glob("*.yml")),
+    *sorted((REPO / "monitoring" / "prometheus" / "tests").glob("*.yml")),
+    REPO / "monitoring" / "alertmanager" / "alertmanager.yml",
+    REPO / "monitoring" / "otel-collector" / "config.yaml",
+    REPO / "monitoring" / "jaeger" / "config.yaml",
+]
+
+
+def tool(binary: str, package: str) -> str:
+    path = shutil.which(binary)
+    if not path:
+        pytest.fail(f"{binary} not found: install it with `apt-get install -y {package}` (.ci/run does)")
+    return path
+
+
+def run(*command: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, f"{' '.join(command)}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> Stack:
+    """The stack's generated files in a temporary state folder (nothing started)."""
+    state = tmp_path_factory.mktemp("stack")
+    stack = Stack.from_env({"STACK_DIR": str(state), "STACK_SCRAPE_INTERVAL": "1s"})
+    render.render_nginx(stack, image_max_bytes=5 * 1024 * 1024)
+    render.render_prometheus(stack, metrics_token="test-token")
+    return stack
+
+
+@pytest.fixture(scope="module")
+def otel_binaries() -> dict[str, str]:
+    result = run(str(REPO / "scripts" / "build-otel.sh"))
+    return dict(line.split("=", 1) for line in result.stdout.split())
+
+
+@pytest.mark.parametrize("path", SHARED_CONFIGS, ids=lambda path: str(path.relative_to(REPO)))
+def test_every_shared_config_opens_with_what_it_is_and_who_loads_it(path):
+    first, second = path.read_text().splitlines()[:2]
+    assert first.startswith(("#", ";")) and second.startswith(("#", ";")), path
+    assert "load" in second.lower() or "load" in first.lower(), path
+
+
+def test_no_default_port_of_the_stack_is_written_in_a_shared_config():
+    defaults = {str(port) for port, _ in port_table.DEFAULT_PORTS.values()}
+    for path in SHARED_CONFIGS:
+        numbers = set(re.findall(r"(?<![\d.])(\d{4,5})(?![\d.])", path.read_text()))
+        assert not numbers & defaults, f"{path} repeats a port of stack/ports.py: {numbers & defaults}"
+
+
+def test_nginx_accepts_its_config(rendered):
+    nginx = tool("nginx", "nginx-light")
+    run(nginx, "-t", "-q", "-p", f"{rendered.www}/", "-c", str(rendered.path("etc", "nginx", "nginx.conf")))
+
+
+def test_nginx_body_limit_follows_the_app_image_limit(rendered):
+    limits = rendered.path("etc", "nginx", "limits.conf").read_text()
+    assert limits == f"client_max_body_size {5 * 1024 * 1024 + render.FORM_OVERHEAD_BYTES};\n"
+
+
+def test_nginx_upstream_lists_one_server_per_replica(rendered):
+    servers = rendered.path("etc", "nginx", "web-replicas.conf").read_text().splitlines()
+    assert servers == [f"server 127.0.0.1:{port};" for port in rendered.web_ports()]
+
+
+def test_prometheus_accepts_its_config_and_rules(rendered):
+    promtool = tool("promtool", "prometheus")
+    result = run(promtool, "check", "config", str(rendered.path("etc", "prometheus", "prometheus.yml")))
+    assert "SUCCESS" in result.stdout + result.stderr
+
+
+def test_prometheus_rule_tests_pass():
+    promtool = tool("promtool", "prometheus")
+    tests = sorted((REPO / "monitoring" / "prometheus" / "tests").glob("*.yml"))
+    assert tests
+    run(promtool, "test", "rules", *map(str, tests))
+
+
+def test_every_alert_has_for_severity_annotations_and_an_existing_runbook():
+    # Read as text (the project has no YAML library); promtool has already parsed the files.
+    alerts = 0
+    for path in (REPO / "monitoring" / "prometheus" / "rules").glob("*.yml"):
+        for block in re.split(r"\n\s*- (?=alert:|record:)", path.read_text())[1:]:
+            if not block.startswith("alert:"):
+                continue
+            alerts += 1
+            for key in ("for:", "severity:", "summary:", "description:", "runbook_url:"):
+                assert re.search(rf"^\s+{key}", block, re.M), (
+                    f"{path.name}: {block.splitlines()[0]} lacks {key}"
+                )
+            runbook = re.search(r"runbook_url:\s*\"?([^\"\s]+)", block).group(1)
+            assert (REPO / runbook).is_file(), f"{runbook} does not exist"
+    assert alerts
+
+
+def test_scrape_interval_override_is_a_target_label_not_a_copied_config(rendered):
+    import json
+
+    groups = json.loads(rendered.path("etc", "prometheus", "targets", "web.json").read_text())
+    assert [group["labels"]["__scrape_interval__"] for group in groups] == ["1s", "1s"]
+    assert rendered.path("etc", "prometheus", "prometheus.yml").resolve() == (
+        REPO / "monitoring" / "prometheus" / "prometheus.yml"
+    )
+
+
+def test_alertmanager_accepts_its_config():
+    amtool = tool("amtool", "prometheus-alertmanager")
+    run(amtool, "check-config", str(REPO / "monitoring" / "alertmanager" / "alertmanager.yml"))
+
+
+def test_collector_and_jaeger_accept_their_configs(rendered, otel_binaries):
+    env = {**os.environ, **render.otel_environment(rendered)}
+    run(
+        otel_binaries["OTELCOL_BIN"],
+        "validate",
+        f"--config={REPO / 'monitoring/otel-collector/config.yaml'}",
+        env=env,
+    )
+    run(
+        otel_binaries["JAEGER_BIN"], "validate", f"--config={REPO / 'monitoring/jaeger/config.yaml'}", env=env
+    )
+
+
+def test_collector_config_names_every_variable_the_stack_sets(rendered):
+    used = set()
+    for path in ("monitoring/otel-collector/config.yaml", "monitoring/jaeger/config.yaml"):
+        used |= set(re.findall(r"\$\{env:(\w+)\}", (REPO / path).read_text()))
+    assert used == set(render.otel_environment(rendered))
+
+
+def test_the_port_table_refuses_a_port_in_use():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        with pytest.raises(
+            port_table.PortError, match=f"port {port} \\(nginx\\) is already in use.*STACK_PORT_NGINX"
+        ):
+            port_table.check_free({"nginx": port})
