@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,stack]"
+	$(PY) -m pip install --quiet -e ".[dev,stack,loadtest]"
 	@touch $@
 
 install: $(VENV)/.installed ## create .venv and install the dependencies

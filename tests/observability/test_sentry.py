@@ -20,8 +20,13 @@ class Ingest(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if self.headers.get("Content-Encoding") == "gzip":
+        encoding = self.headers.get("Content-Encoding")
+        if encoding == "gzip":
             body = gzip.decompress(body)
+        elif encoding == "br":  # sentry-sdk prefers brotli when the package is installed
+            import brotli
+
+            body = brotli.decompress(body)
         Ingest.envelopes.append([json.loads(line) for line in body.splitlines() if line.strip()])
         self.send_response(200)
         self.end_headers()
