@@ -1,6 +1,7 @@
 """django-prometheus, made exact under several workers, bounded in labels, and carrying exemplars."""
 
 import hmac
+import json
 import os
 
 import prometheus_client
@@ -65,6 +66,24 @@ class MigrationsCollector:
         yield unapplied
 
 
+class BackupCollector:
+    """When the last backup and the last restore drill succeeded, from the file the backup commands write."""
+
+    HELP = {
+        "backup_last_success_timestamp_seconds": "Unix time of the last successful backup.",
+        "backup_restore_drill_last_success_timestamp_seconds": "Unix time of the last passed restore drill.",
+    }
+
+    def collect(self):
+        try:
+            status = json.loads(settings.BACKUP_STATUS_FILE.read_text())
+        except (OSError, ValueError):
+            return  # no backup yet: the series is absent, which BackupTooOld also catches
+        for name, help_text in self.HELP.items():
+            if name in status:
+                yield GaugeMetricFamily(name, help_text, value=status[name])
+
+
 def metrics_view(request):
     """The Prometheus scrape endpoint; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = settings.METRICS_TOKEN
@@ -81,5 +100,6 @@ def metrics_view(request):
     registry = prometheus_client.CollectorRegistry(auto_describe=False)
     registry.register(ExemplarCollector(source, LATENCY_HISTOGRAM, exemplar_store))
     registry.register(MigrationsCollector())
+    registry.register(BackupCollector())
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
     return HttpResponse(encoder(registry), content_type=content_type)

@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "accounts",
     "tweets",
     "observability",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,11 @@ RATE_LIMITS = {
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
 # A cache outage must not lock everyone out.
 RATELIMIT_FAIL_OPEN = True
+
+# Backups (`manage.py backup` / `restore`); the status file feeds backup_last_success_timestamp_seconds.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
+BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
+BACKUP_STATUS_FILE = Path(env.str("BACKUP_STATUS_FILE", default=str(BACKUP_DIR / "status.json")))
 
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)

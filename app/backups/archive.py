@@ -1,0 +1,180 @@
+"""Backups of the database (pg_dump custom format) and the uploaded media, and their restore.
+
+A backup is a folder `tweetstack-<UTC time>/` with db.dump, media.tar.gz and manifest.json. It is
+written under a temporary name and renamed when complete, so a failed backup never replaces or
+looks like a good one. The newest `keep` backups are kept.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+from django.db import connection
+
+PREFIX = "tweetstack-"
+
+
+class BackupError(Exception):
+    pass
+
+
+def _connection_parameters(database_name: str | None = None) -> dict:
+    database = settings.DATABASES["default"]
+    if not database["ENGINE"].endswith("postgresql"):
+        raise BackupError("backups need PostgreSQL (DATABASE_URL=postgres://...)")
+    return {
+        "host": database["HOST"] or "127.0.0.1",
+        "port": str(database["PORT"] or 5432),
+        "user": database["USER"],
+        "password": database["PASSWORD"] or "",
+        "dbname": database_name or database["NAME"],
+    }
+
+
+def _pg_environment(database_name: str | None = None) -> dict:
+    """The PG* variables pg_dump and pg_restore read, so no password appears on a command line."""
+    parameters = _connection_parameters(database_name)
+    return {
+        **os.environ,
+        **{f"PG{key.upper().replace('DBNAME', 'DATABASE')}": value for key, value in parameters.items()},
+    }
+
+
+def _run(command: list[str], database_name: str | None = None) -> None:
+    environment = _pg_environment(database_name)
+    try:
+        result = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise BackupError(
+            f"{command[0]} not found: install it with `apt-get install postgresql-client`"
+        ) from error
+    if result.returncode:
+        raise BackupError(f"{command[0]} failed: {result.stderr.strip()}")
+
+
+def media_checksums(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def row_counts() -> dict[str, int]:
+    tables = sorted(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in tables:
+            cursor.execute(f'SELECT count(*) FROM "{table}"')  # noqa: S608  (names from the catalogue)
+            counts[table] = cursor.fetchone()[0]
+    return counts
+
+
+def create_backup(directory: Path, keep: int) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    name = PREFIX + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    partial = directory / f".partial-{name}"
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    try:
+        _run(["pg_dump", "--format=custom", "--no-owner", "--file", str(partial / "db.dump")])
+        media_root = Path(settings.MEDIA_ROOT)
+        with tarfile.open(partial / "media.tar.gz", "w:gz") as archive:
+            if media_root.is_dir():
+                archive.add(media_root, arcname="media")
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(),
+            "row_counts": row_counts(),
+            "media_sha256": media_checksums(media_root) if media_root.is_dir() else {},
+        }
+        (partial / "manifest.json").write_text(json.dumps(manifest, indent=2))
+        final = directory / name
+        partial.rename(final)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    _prune(directory, keep)
+    return final
+
+
+def _prune(directory: Path, keep: int) -> None:
+    backups = sorted(path for path in directory.glob(PREFIX + "*") if path.is_dir())
+    for old in backups[:-keep] if keep > 0 else []:
+        shutil.rmtree(old)
+
+
+def database_is_empty() -> bool:
+    return not connection.introspection.table_names()
+
+
+def restore_backup(backup: Path, *, force: bool = False) -> dict:
+    """Restore into an empty database (or over a non-empty one with force) and MEDIA_ROOT."""
+    for part in ("db.dump", "media.tar.gz", "manifest.json"):
+        if not (backup / part).is_file():
+            raise BackupError(f"{backup} is not a complete backup: {part} is missing")
+    if not force and not database_is_empty():
+        raise BackupError(
+            "the database is not empty; restore into an empty one, or pass --force to replace it"
+        )
+    command = ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction"]
+    if force:
+        command += ["--clean", "--if-exists"]
+    _run([*command, "--dbname", _pg_environment()["PGDATABASE"], str(backup / "db.dump")])
+    media_root = Path(settings.MEDIA_ROOT)
+    media_root.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(backup / "media.tar.gz") as archive:
+        for member in archive.getmembers():
+            member.name = member.name.removeprefix("media").lstrip("/")
+            if member.name:
+                archive.extract(member, media_root, filter="data")
+    return json.loads((backup / "manifest.json").read_text())
+
+
+def latest_backup(directory: Path) -> Path:
+    backups = sorted(path for path in directory.glob(PREFIX + "*") if path.is_dir())
+    if not backups:
+        raise BackupError(f"no backup in {directory}; run `make backup` first")
+    return backups[-1]
+
+
+def restore_drill(directory: Path) -> Path:
+    """Restore the newest backup into a scratch database and check its row counts against the manifest."""
+    backup = latest_backup(directory)
+    manifest = json.loads((backup / "manifest.json").read_text())
+    scratch = f"restore_drill_{int(time.time())}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        _run(
+            ["pg_restore", "--no-owner", "--exit-on-error", "--dbname", scratch, str(backup / "db.dump")],
+            scratch,
+        )
+        with psycopg.connect(**_connection_parameters(scratch)) as restored:
+            for table, expected in manifest["row_counts"].items():
+                found = restored.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+                if found != expected:
+                    raise BackupError(
+                        f"restore drill: {table} has {found} rows, the backup recorded {expected}"
+                    )
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+    return backup
+
+
+def write_status(path: Path, **timestamps: float) -> None:
+    """Record the time of the last successful backup / restore drill for the metrics endpoint."""
+    status = json.loads(path.read_text()) if path.is_file() else {}
+    status.update(timestamps)
+    temporary = path.with_suffix(".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary.write_text(json.dumps(status))
+    temporary.replace(path)
