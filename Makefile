@@ -9,7 +9,7 @@ MANAGE := $(PY) app/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate seed clean
+.PHONY: help install run test lint format migrate seed clean loadtest
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ format: install ## apply ruff's fixes and formatting
 
 test: lint ## every test: lint, unit and Django tests on real PostgreSQL and Redis
 	$(PY) -m pytest
+
+URL ?=
+USERS ?= 20
+DURATION ?= 30s
+loadtest: install ## Locust load test, summary printed (URL=base URL, default the native stack; USERS=20 DURATION=30s)
+	$(PY) -m loadtest.run $(if $(URL),--url $(URL)) --users $(USERS) --duration $(DURATION)
 
 clean: ## remove the virtualenv and the embedded database and uploads
 	rm -rf $(VENV) var *.egg-info

@@ -79,9 +79,9 @@ def print_summary(result: dict, out: Path) -> None:
 
 
 def default_url() -> str:
-    from stack.config import Stack
+    from stack.layout import Stack
 
-    return Stack.load().url("nginx")
+    return Stack.from_env().url("nginx").rstrip("/")
 
 
 def main(argv=None) -> int:
