@@ -1,0 +1,79 @@
+# PostgreSQL, Redis and the one-shot migration container the web replicas wait for.
+# Loaded by terraform in this folder (see main.tf for the shared locals).
+
+resource "docker_container" "postgres" {
+  name     = "${var.project}-postgres"
+  hostname = "postgres"
+  image    = docker_image.pulled["POSTGRES_IMAGE"].image_id
+  env = [
+    "POSTGRES_USER=${local.postgres_user}",
+    "POSTGRES_DB=${local.postgres_db}",
+    "POSTGRES_PASSWORD=${var.postgres_password}",
+  ]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["postgres"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["pgdata"].name
+    container_path = "/var/lib/postgresql/data"
+  }
+  healthcheck {
+    test         = ["CMD-SHELL", "pg_isready -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\" -h 127.0.0.1"]
+    interval     = "5s"
+    timeout      = "3s"
+    retries      = 10
+    start_period = "20s"
+  }
+  wait         = true
+  wait_timeout = 120
+  restart      = "unless-stopped"
+  memory       = 1024
+  log_driver   = "json-file"
+  log_opts     = local.log_opts
+}
+
+resource "docker_container" "redis" {
+  name     = "${var.project}-redis"
+  hostname = "redis"
+  image    = docker_image.pulled["REDIS_IMAGE"].image_id
+  # A cache: bounded, evicting the least recently used keys, nothing written to disk.
+  command = ["redis-server", "--save", "", "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["redis"]
+  }
+  healthcheck {
+    test     = ["CMD", "redis-cli", "ping"]
+    interval = "5s"
+    timeout  = "3s"
+    retries  = 10
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 320
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+# Runs `migrate` once per apply, before any replica starts; a failure stops the apply.
+resource "docker_container" "migrate" {
+  name     = "${var.project}-migrate"
+  image    = docker_image.web.image_id
+  command  = ["python", "/app/app/manage.py", "migrate", "--noinput"]
+  env      = [for key, value in local.django_env : "${key}=${value}"]
+  attach   = true
+  logs     = true
+  must_run = false
+  networks_advanced {
+    name = docker_network.back.id
+  }
+  # A one-shot job: its exit code is its health.
+  healthcheck {
+    test = ["NONE"]
+  }
+  memory     = 512
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.postgres]
+}

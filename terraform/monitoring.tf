@@ -1,0 +1,363 @@
+# The observability services: collector, Jaeger, Prometheus (file_sd targets rendered here),
+# Alertmanager with its webhook receiver, Loki, Grafana and the exporters. The shared configs of
+# monitoring/ are uploaded as they are; only addresses (environment, target files) are set here.
+
+locals {
+  otel_env = {
+    OTELCOL_OTLP_GRPC_ENDPOINT     = "0.0.0.0:${local.ports.otelcol_otlp_grpc}"
+    OTELCOL_OTLP_HTTP_ENDPOINT     = "0.0.0.0:${local.ports.otelcol_otlp_http}"
+    OTELCOL_JAEGER_OTLP_ENDPOINT   = "jaeger:${local.ports.jaeger_otlp_grpc}"
+    OTELCOL_PROMETHEUS_ENDPOINT    = "0.0.0.0:${local.ports.otelcol_spanmetrics}"
+    OTELCOL_TELEMETRY_METRICS_HOST = "0.0.0.0"
+    OTELCOL_TELEMETRY_METRICS_PORT = tostring(local.ports.otelcol_metrics)
+    OTELCOL_HEALTH_ENDPOINT        = "0.0.0.0:${local.ports.otelcol_health}"
+    OTELCOL_ZPAGES_ENDPOINT        = "0.0.0.0:${local.ports.otelcol_zpages}"
+    OTELCOL_LOG_FILE               = "/var/lib/otelcol/logs/logs.jsonl"
+    OTELCOL_LOKI_OTLP_ENDPOINT     = "http://loki:${local.ports.loki}/otlp"
+  }
+  jaeger_env = {
+    JAEGER_OTLP_GRPC_ENDPOINT  = "0.0.0.0:${local.ports.jaeger_otlp_grpc}"
+    JAEGER_QUERY_HTTP_ENDPOINT = "0.0.0.0:${local.ports.jaeger_ui}"
+    JAEGER_QUERY_GRPC_ENDPOINT = "0.0.0.0:${local.ports.jaeger_grpc}"
+    JAEGER_HEALTH_ENDPOINT     = "0.0.0.0:${local.ports.jaeger_health}"
+    JAEGER_METRICS_HOST        = "0.0.0.0"
+    JAEGER_METRICS_PORT        = tostring(local.ports.jaeger_metrics)
+  }
+
+  # file_sd target lists, one per job of monitoring/prometheus/prometheus.yml.
+  prometheus_jobs = {
+    web = [for index, container in docker_container.web : {
+      targets = ["${container.hostname}:${local.ports.web}"]
+      labels  = { service_instance = "web-${index}" }
+    }]
+    nginx                 = [{ targets = ["nginx-exporter:${local.ports.nginx_exporter}"], labels = {} }]
+    postgres              = [{ targets = ["postgres-exporter:${local.ports.postgres_exporter}"], labels = {} }]
+    redis                 = [{ targets = ["redis-exporter:${local.ports.redis_exporter}"], labels = {} }]
+    otelcol               = [{ targets = ["otel-collector:${local.ports.otelcol_metrics}"], labels = {} }]
+    "otelcol-spanmetrics" = [{ targets = ["otel-collector:${local.ports.otelcol_spanmetrics}"], labels = {} }]
+    jaeger                = [{ targets = ["jaeger:${local.ports.jaeger_metrics}"], labels = {} }]
+    prometheus            = [{ targets = ["localhost:${local.ports.prometheus}"], labels = {} }]
+    alertmanager          = [{ targets = ["alertmanager:${local.ports.alertmanager}"], labels = {} }]
+  }
+  prometheus_uploads = merge(
+    { "prometheus.yml" = file("${local.repo}/monitoring/prometheus/prometheus.yml") },
+    { for name in fileset("${local.repo}/monitoring/prometheus", "rules/*.yml") : name => file("${local.repo}/monitoring/prometheus/${name}") },
+    { for job, groups in local.prometheus_jobs : "targets/${job}.json" => templatefile("${path.module}/templates/prometheus-targets.json.tftpl", { groups = groups }) },
+  )
+
+  # Grafana provisions itself from monitoring/grafana/ (datasources, dashboards), addresses from env.
+  grafana_files = fileset("${local.repo}/monitoring/grafana", "**")
+}
+
+resource "docker_container" "otelcol" {
+  name     = "${var.project}-otel-collector"
+  hostname = "otel-collector"
+  image    = docker_image.otelcol.image_id
+  env      = [for key, value in local.otel_env : "${key}=${value}"]
+  upload {
+    file    = "/etc/otelcol/config.yaml"
+    content = file("${local.repo}/monitoring/otel-collector/config.yaml")
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["otel-collector"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["otel-logs"].name
+    container_path = "/var/lib/otelcol/logs"
+  }
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.otelcol_health}/"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 3
+    start_period = "20s"
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 512
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.jaeger]
+}
+
+resource "docker_container" "jaeger" {
+  name     = "${var.project}-jaeger"
+  hostname = "jaeger"
+  image    = docker_image.jaeger.image_id
+  env      = [for key, value in local.jaeger_env : "${key}=${value}"]
+  upload {
+    file    = "/etc/jaeger/config.yaml"
+    content = file("${local.repo}/monitoring/jaeger/config.yaml")
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["jaeger"]
+  }
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.jaeger_health}/"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 3
+    start_period = "20s"
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 1024
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+resource "docker_container" "prometheus" {
+  name     = "${var.project}-prometheus"
+  hostname = "prometheus"
+  image    = docker_image.pulled["PROMETHEUS_IMAGE"].image_id
+  command = [
+    "--config.file=/etc/prometheus/prometheus.yml",
+    "--storage.tsdb.path=/prometheus",
+    "--storage.tsdb.retention.time=15d",
+    "--web.listen-address=0.0.0.0:${local.ports.prometheus}",
+    "--web.enable-lifecycle",
+  ]
+  dynamic "upload" {
+    for_each = local.prometheus_uploads
+    content {
+      file    = "/etc/prometheus/${upload.key}"
+      content = upload.value
+    }
+  }
+  upload {
+    file    = "/etc/prometheus/secrets/metrics-token"
+    content = var.metrics_token
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["prometheus"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["prometheus-data"].name
+    container_path = "/prometheus"
+  }
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.prometheus}/-/ready"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 3
+    start_period = "20s"
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 1024
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+resource "docker_container" "alertmanager" {
+  name     = "${var.project}-alertmanager"
+  hostname = "alertmanager"
+  image    = docker_image.pulled["ALERTMANAGER_IMAGE"].image_id
+  command = [
+    "--config.file=/etc/alertmanager/alertmanager.yml",
+    "--storage.path=/alertmanager",
+    "--web.listen-address=0.0.0.0:${local.ports.alertmanager}",
+    "--cluster.listen-address=",
+  ]
+  upload {
+    file    = "/etc/alertmanager/alertmanager.yml"
+    content = file("${local.repo}/monitoring/alertmanager/alertmanager.yml")
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["alertmanager"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["alertmanager-data"].name
+    container_path = "/alertmanager"
+  }
+  healthcheck {
+    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.alertmanager}/-/ready"]
+    interval = "10s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 128
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+# alertmanager.yml posts to a webhook on its own loopback: this receiver shares its network namespace.
+resource "docker_container" "alert_sink" {
+  name         = "${var.project}-alert-sink"
+  image        = docker_image.web.image_id
+  entrypoint   = ["python", "/opt/stack/alert_sink.py", "--host", "127.0.0.1", "--port", tostring(local.alert_sink_port)]
+  network_mode = "container:${docker_container.alertmanager.id}"
+  upload {
+    file    = "/opt/stack/alert_sink.py"
+    content = file("${local.repo}/stack/alert_sink.py")
+  }
+  healthcheck {
+    test     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.alert_sink_port}/healthz', timeout=2)"]
+    interval = "10s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+resource "docker_container" "loki" {
+  name     = "${var.project}-loki"
+  hostname = "loki"
+  image    = docker_image.pulled["LOKI_IMAGE"].image_id
+  # The image's own single-process config (filesystem storage); OTLP logs arrive at /otlp.
+  command = ["-config.file=/etc/loki/local-config.yaml"]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["loki"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["loki-data"].name
+    container_path = "/loki"
+  }
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.loki}/ready"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 5
+    start_period = "30s"
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 512
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+}
+
+resource "docker_container" "grafana" {
+  name     = "${var.project}-grafana"
+  hostname = "grafana"
+  image    = docker_image.pulled["GRAFANA_IMAGE"].image_id
+  env = [
+    "GF_PATHS_PROVISIONING=/etc/tweetstack/grafana/provisioning",
+    "GF_SECURITY_ADMIN_USER=admin",
+    "GF_SECURITY_ADMIN_PASSWORD=${var.grafana_admin_password}",
+    "GF_USERS_ALLOW_SIGN_UP=false",
+    "GF_ANALYTICS_REPORTING_ENABLED=false",
+    "GF_ANALYTICS_CHECK_FOR_UPDATES=false",
+    "GRAFANA_PROMETHEUS_URL=http://prometheus:${local.ports.prometheus}",
+    "GRAFANA_ALERTMANAGER_URL=http://alertmanager:${local.ports.alertmanager}",
+    "GRAFANA_JAEGER_URL=http://jaeger:${local.ports.jaeger_ui}",
+    "GRAFANA_LOKI_URL=http://loki:${local.ports.loki}",
+  ]
+  dynamic "upload" {
+    for_each = local.grafana_files
+    content {
+      file    = "/etc/tweetstack/grafana/${upload.value}"
+      content = file("${local.repo}/monitoring/grafana/${upload.value}")
+    }
+  }
+  ports {
+    internal = local.ports.grafana
+    external = local.ports.grafana
+    ip       = "127.0.0.1"
+  }
+  networks_advanced {
+    name = docker_network.back.id
+  }
+  networks_advanced {
+    name = docker_network.ops.id
+  }
+  volumes {
+    volume_name    = docker_volume.data["grafana-data"].name
+    container_path = "/var/lib/grafana"
+  }
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.grafana}/api/health"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 5
+    start_period = "30s"
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 256
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.prometheus, docker_container.loki, docker_container.jaeger]
+}
+
+resource "docker_container" "postgres_exporter" {
+  name     = "${var.project}-postgres-exporter"
+  hostname = "postgres-exporter"
+  image    = docker_image.pulled["POSTGRES_EXPORTER_IMAGE"].image_id
+  env      = ["DATA_SOURCE_NAME=postgresql://${local.postgres_user}:${var.postgres_password}@postgres:${local.ports.postgres}/${local.postgres_db}?sslmode=disable"]
+  command  = ["--web.listen-address=:${local.ports.postgres_exporter}"]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["postgres-exporter"]
+  }
+  healthcheck {
+    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.postgres_exporter}/metrics"]
+    interval = "15s"
+    timeout  = "5s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.postgres]
+}
+
+resource "docker_container" "redis_exporter" {
+  name     = "${var.project}-redis-exporter"
+  hostname = "redis-exporter"
+  image    = docker_image.pulled["REDIS_EXPORTER_IMAGE"].image_id
+  command  = ["-redis.addr=redis://redis:${local.ports.redis}", "-web.listen-address=:${local.ports.redis_exporter}"]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["redis-exporter"]
+  }
+  healthcheck {
+    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.redis_exporter}/health"]
+    interval = "15s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.redis]
+}
+
+resource "docker_container" "nginx_exporter" {
+  name     = "${var.project}-nginx-exporter"
+  hostname = "nginx-exporter"
+  image    = docker_image.pulled["NGINX_EXPORTER_IMAGE"].image_id
+  command  = ["--nginx.scrape-uri=http://nginx:${local.ports.nginx_status}/stub_status", "--web.listen-address=:${local.ports.nginx_exporter}"]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["nginx-exporter"]
+  }
+  # The image has no shell or HTTP client: the check is that the binary answers.
+  healthcheck {
+    test     = ["CMD", "/usr/bin/nginx-prometheus-exporter", "--version"]
+    interval = "30s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.nginx]
+}

@@ -1,0 +1,62 @@
+# nginx in front of the web replicas: the shared nginx/ configs uploaded as they are, plus the four
+# address files they include, rendered here (see the header of nginx/nginx.conf).
+
+locals {
+  nginx_conf_dir = "/etc/tweetstack/nginx"
+  nginx_rendered = {
+    "web-replicas.conf" = templatefile("${path.module}/templates/nginx-web-replicas.conf.tftpl", {
+      servers = [for container in docker_container.web : "${container.hostname}:${local.ports.web}"]
+    })
+    "listen-public.conf"   = "listen ${local.ports.nginx};\n"
+    "listen-internal.conf" = "listen ${local.ports.nginx_status};\n"
+    "limits.conf"          = "client_max_body_size ${local.client_max_body_size};\n"
+  }
+  nginx_shared = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
+}
+
+resource "docker_container" "nginx" {
+  name     = "${var.project}-nginx"
+  hostname = "nginx"
+  image    = docker_image.nginx.image_id
+
+  dynamic "upload" {
+    for_each = merge(local.nginx_shared, local.nginx_rendered)
+    content {
+      file    = "${local.nginx_conf_dir}/${upload.key}"
+      content = upload.value
+    }
+  }
+
+  ports {
+    internal = local.ports.nginx
+    external = var.public_port
+    ip       = var.public_bind_address
+  }
+  networks_advanced {
+    name = docker_network.front.id
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["nginx"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["media"].name
+    container_path = "/srv/www/media"
+    read_only      = true
+  }
+
+  healthcheck {
+    test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.nginx_status}/stub_status"]
+    interval     = "10s"
+    timeout      = "3s"
+    retries      = 3
+    start_period = "10s"
+  }
+  wait = true
+  # SIGQUIT: nginx finishes the requests in flight before it exits.
+  stop_signal = "SIGQUIT"
+  restart     = "unless-stopped"
+  memory      = 256
+  log_driver  = "json-file"
+  log_opts    = local.log_opts
+}

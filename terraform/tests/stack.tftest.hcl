@@ -1,0 +1,182 @@
+# Plan-mode tests of the tweet stack (no Docker engine needed): replicas, rendered nginx upstream and
+# Prometheus targets, secrets. Run by tests/deploy (make test) as `terraform test` in terraform/.
+
+mock_provider "docker" {}
+
+variables {
+  django_secret_key      = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
+  postgres_password      = "test-postgres-password"
+  metrics_token          = "test-metrics-token-0123456789"
+  grafana_admin_password = "test-grafana-password"
+}
+
+run "three_replicas_behind_nginx_and_prometheus" {
+  command = plan
+
+  variables {
+    web_replicas = 3
+  }
+
+  assert {
+    condition     = length(docker_container.web) == 3
+    error_message = "web_replicas = 3 must plan 3 web containers"
+  }
+
+  assert {
+    condition     = length(regexall("(?m)^server \\S+:8000 resolve;$", local.nginx_rendered["web-replicas.conf"])) == 3
+    error_message = "the nginx upstream must list 3 servers"
+  }
+
+  assert {
+    condition = toset([for u in docker_container.nginx.upload : u.file]) == toset([
+      "/etc/tweetstack/nginx/nginx.conf", "/etc/tweetstack/nginx/proxy.conf", "/etc/tweetstack/nginx/security-headers.conf",
+      "/etc/tweetstack/nginx/web-replicas.conf", "/etc/tweetstack/nginx/listen-public.conf",
+      "/etc/tweetstack/nginx/listen-internal.conf", "/etc/tweetstack/nginx/limits.conf",
+    ])
+    error_message = "nginx must get the shared nginx/*.conf and the four address files they include"
+  }
+
+  assert {
+    condition = [for group in jsondecode(local.prometheus_uploads["targets/web.json"]) : group.targets[0]] == [
+      "tweetstack-web-0:8000", "tweetstack-web-1:8000", "tweetstack-web-2:8000",
+    ]
+    error_message = "Prometheus' web targets must name the 3 replicas"
+  }
+
+  assert {
+    condition     = [for group in jsondecode(local.prometheus_uploads["targets/web.json"]) : group.labels.service_instance] == ["web-0", "web-1", "web-2"]
+    error_message = "each web target must carry the replica's service_instance, as the native stack's do"
+  }
+
+  assert {
+    condition     = local.prometheus_uploads["prometheus.yml"] == file("../monitoring/prometheus/prometheus.yml")
+    error_message = "Prometheus must get the shared prometheus.yml as it is"
+  }
+
+  assert {
+    condition     = docker_network.back.internal
+    error_message = "the back network must be internal"
+  }
+
+  assert {
+    condition     = local.nginx_rendered["limits.conf"] == "client_max_body_size 5308416;\n"
+    error_message = "nginx's body limit must follow image_max_bytes (5 MiB + 64 KiB)"
+  }
+}
+
+run "one_replica" {
+  command = plan
+
+  variables {
+    web_replicas = 1
+  }
+
+  assert {
+    condition     = length(docker_container.web) == 1
+    error_message = "web_replicas = 1 must plan 1 web container"
+  }
+
+  assert {
+    condition     = length(regexall("(?m)^server ", local.nginx_rendered["web-replicas.conf"])) == 1
+    error_message = "the nginx upstream must list 1 server"
+  }
+
+  assert {
+    condition     = length(jsondecode(local.prometheus_uploads["targets/web.json"])) == 1
+    error_message = "Prometheus must have 1 web target"
+  }
+}
+
+run "every_container_is_bounded_and_checked" {
+  command = plan
+
+  assert {
+    condition = alltrue([for c in concat(docker_container.web, [
+      docker_container.postgres, docker_container.redis, docker_container.nginx, docker_container.otelcol,
+      docker_container.jaeger, docker_container.prometheus, docker_container.alertmanager, docker_container.alert_sink,
+      docker_container.loki, docker_container.grafana, docker_container.postgres_exporter,
+      docker_container.redis_exporter, docker_container.nginx_exporter,
+    ]) : c.memory > 0 && c.restart == "unless-stopped" && c.log_opts["max-size"] == "10m" && length(c.healthcheck) == 1 && c.wait])
+    error_message = "every long-running container needs a memory limit, restart policy, capped logs, a healthcheck and wait"
+  }
+
+  assert {
+    condition     = alltrue([for name, image in local.images : !endswith(image, ":latest") && length(split(":", image)) >= 2])
+    error_message = "every image from versions.env must be pinned to a tag"
+  }
+
+  assert {
+    condition     = docker_container.migrate.attach && !docker_container.migrate.must_run
+    error_message = "migrations must run once, to completion, before the replicas"
+  }
+}
+
+run "zero_replicas_is_refused" {
+  command = plan
+
+  variables {
+    web_replicas = 0
+  }
+
+  expect_failures = [var.web_replicas]
+}
+
+run "twenty_one_replicas_is_refused" {
+  command = plan
+
+  variables {
+    web_replicas = 21
+  }
+
+  expect_failures = [var.web_replicas]
+}
+
+run "a_short_secret_is_refused" {
+  command = plan
+
+  variables {
+    django_secret_key = "too-short"
+  }
+
+  expect_failures = [var.django_secret_key]
+}
+
+run "a_wildcard_host_is_refused" {
+  command = plan
+
+  variables {
+    allowed_hosts = ["*"]
+  }
+
+  expect_failures = [var.allowed_hosts]
+}
+
+run "a_latest_image_override_is_refused" {
+  command = plan
+
+  variables {
+    image_overrides = { POSTGRES_IMAGE = "postgres:latest" }
+  }
+
+  expect_failures = [var.image_overrides]
+}
+
+run "an_empty_database_password_is_refused" {
+  command = plan
+
+  variables {
+    postgres_password = ""
+  }
+
+  expect_failures = [var.postgres_password]
+}
+
+run "an_empty_metrics_token_is_refused" {
+  command = plan
+
+  variables {
+    metrics_token = ""
+  }
+
+  expect_failures = [var.metrics_token]
+}

@@ -1,0 +1,151 @@
+# Inputs of the tweet stack's Terraform configuration: replicas, secrets (required, no defaults), hosts, ports.
+# Set them in terraform.tfvars (see terraform.tfvars.example) or TF_VAR_* environment variables.
+
+variable "docker_host" {
+  description = "Docker engine to provision on (unix socket or ssh://user@host)."
+  type        = string
+  default     = "unix:///var/run/docker.sock"
+}
+
+variable "project" {
+  description = "Prefix of every container, network and volume name."
+  type        = string
+  default     = "tweetstack"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,30}$", var.project))
+    error_message = "project must be 2-31 lowercase letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "web_replicas" {
+  description = "Number of web (gunicorn + Django) containers behind nginx."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.web_replicas >= 1 && var.web_replicas <= 20 && floor(var.web_replicas) == var.web_replicas
+    error_message = "web_replicas must be a whole number from 1 to 20."
+  }
+}
+
+variable "web_concurrency" {
+  description = "gunicorn worker processes per web replica (WEB_CONCURRENCY)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.web_concurrency >= 1 && var.web_concurrency <= 16
+    error_message = "web_concurrency must be from 1 to 16."
+  }
+}
+
+variable "django_secret_key" {
+  description = "Django SECRET_KEY: at least 50 random characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.django_secret_key) >= 50 && !startswith(var.django_secret_key, "django-insecure")
+    error_message = "django_secret_key must be at least 50 random characters, not a django-insecure default."
+  }
+}
+
+variable "postgres_password" {
+  description = "Password of the PostgreSQL role the app uses."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.postgres_password) >= 16 && !contains(["change-me", "changeme", "postgres", "password"], var.postgres_password)
+    error_message = "postgres_password must be at least 16 characters and not a well-known default."
+  }
+}
+
+variable "metrics_token" {
+  description = "Bearer token Prometheus sends to the web replicas' /metrics (METRICS_TOKEN)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.metrics_token) >= 24
+    error_message = "metrics_token must be at least 24 characters."
+  }
+}
+
+variable "grafana_admin_password" {
+  description = "Password of Grafana's admin user."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.grafana_admin_password) >= 12 && !contains(["admin", "change-me", "changeme"], var.grafana_admin_password)
+    error_message = "grafana_admin_password must be at least 12 characters and not a well-known default."
+  }
+}
+
+variable "allowed_hosts" {
+  description = "Host names the site answers to (DJANGO_ALLOWED_HOSTS); never \"*\"."
+  type        = list(string)
+  default     = ["localhost", "127.0.0.1"]
+
+  validation {
+    condition     = length(var.allowed_hosts) > 0 && !contains(var.allowed_hosts, "*")
+    error_message = "allowed_hosts must list the site's host names and must not contain \"*\"."
+  }
+}
+
+variable "tls_terminated_upstream" {
+  description = "True when TLS terminates in front of nginx: Django then redirects to https and marks cookies Secure."
+  type        = bool
+  default     = false
+}
+
+variable "public_port" {
+  description = "Host port nginx is published on."
+  type        = number
+  default     = 8080
+
+  validation {
+    condition     = var.public_port >= 1 && var.public_port <= 65535
+    error_message = "public_port must be a TCP port (1-65535)."
+  }
+}
+
+variable "public_bind_address" {
+  description = "Host address nginx is published on (0.0.0.0 for every interface)."
+  type        = string
+  default     = "127.0.0.1"
+}
+
+variable "image_max_bytes" {
+  description = "Largest image upload the app accepts (IMAGE_MAX_BYTES); nginx's body limit follows it."
+  type        = number
+  default     = 5242880
+
+  validation {
+    condition     = var.image_max_bytes >= 65536 && var.image_max_bytes <= 52428800
+    error_message = "image_max_bytes must be from 64 KiB to 50 MiB."
+  }
+}
+
+variable "sentry_dsn" {
+  description = "Sentry DSN; empty turns error reporting off."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "image_overrides" {
+  description = "Images to use instead of versions.env's, by its variable name (e.g. POSTGRES_IMAGE); each pinned to a version tag or digest."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition = alltrue([
+      for image in values(var.image_overrides) :
+      can(regex("^[^:@]+(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$", image)) && !endswith(image, ":latest")
+    ])
+    error_message = "Every image override must carry a version tag (not latest) or a sha256 digest."
+  }
+}

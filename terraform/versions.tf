@@ -1,0 +1,19 @@
+# Terraform and provider versions for the tweet stack on a Docker host (kreuzwerker/docker).
+# Loaded by `terraform init` in this folder; the provider is built locally by provider/build.sh.
+
+terraform {
+  # 1.7+: `terraform test` with mock_provider (tests/).
+  required_version = ">= 1.7.0"
+
+  required_providers {
+    docker = {
+      source = "kreuzwerker/docker"
+      # The version provider/go.mod builds; registry users get the same release.
+      version = "4.6.0"
+    }
+  }
+}
+
+provider "docker" {
+  host = var.docker_host
+}
