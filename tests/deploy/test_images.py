@@ -1,0 +1,82 @@
+"""The Dockerfiles: hadolint and checkov clean, non-root with a healthcheck, bases pinned in versions.env."""
+
+import json
+import re
+
+import pytest
+
+from tests.deploy.conftest import REPO, run
+
+DOCKERFILES = ["Dockerfile", "monitoring/otel-collector/Dockerfile", "monitoring/jaeger/Dockerfile"]
+
+
+def versions() -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in (REPO / "versions.env").read_text().splitlines())
+    return {key: value for key, value in (p for p in pairs if len(p) == 2 and not p[0].startswith("#"))}
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_dockerfile_is_hadolint_clean(hadolint, dockerfile):
+    result = run([hadolint, "--no-color", dockerfile], check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfiles_pass_checkovs_dockerfile_checks(checkov):
+    command = [checkov, "--quiet", "--compact", "--skip-download", "--framework", "dockerfile", "-o", "json"]
+    for dockerfile in DOCKERFILES:
+        command += ["-f", dockerfile]
+    report = json.loads(run(command, check=False).stdout)
+    summary = report["summary"]
+    failed = [(c["check_id"], c["file_path"]) for c in report["results"]["failed_checks"]]
+    assert summary["failed"] == 0, failed
+    assert summary["passed"] >= 100
+
+
+def test_every_image_tag_is_pinned_once_in_versions_env():
+    images = versions()
+    assert images, "versions.env lists no image"
+    for name, image in images.items():
+        assert name.endswith("_IMAGE")
+        assert re.fullmatch(r"[a-z0-9./_-]+:[A-Za-z0-9_][A-Za-z0-9_.-]*", image), f"{name}={image} has no tag"
+        assert not image.endswith(":latest"), f"{name} is latest"
+        assert re.search(r":v?\d", image), f"{name}={image} is not a version tag"
+
+
+@pytest.mark.parametrize("dockerfile", DOCKERFILES)
+def test_base_images_come_from_versions_env(dockerfile):
+    text = (REPO / dockerfile).read_text()
+    bases = re.findall(r"^FROM\s+(\S+)", text, re.MULTILINE)
+    stages = set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)", text, re.MULTILINE))
+    for base in bases:
+        if base in stages:
+            continue
+        argument = re.fullmatch(r"\$\{(\w+)\}", base)
+        assert argument, f"{dockerfile}: FROM {base} is not a versions.env build argument"
+        assert argument.group(1) in versions(), f"{dockerfile}: {argument.group(1)} is not in versions.env"
+        # No default beside versions.env: a second pin would drift.
+        assert re.search(rf"^ARG {argument.group(1)}$", text, re.MULTILINE)
+
+
+def test_app_image_runs_as_non_root_with_a_liveness_healthcheck():
+    web_stage = (REPO / "Dockerfile").read_text().split(" AS web\n", 1)[1].split("\nFROM ", 1)[0]
+    user = re.findall(r"^USER\s+(\S+)", web_stage, re.MULTILINE)
+    assert user and not user[-1].startswith(("0", "root")), user
+    assert re.search(r"^HEALTHCHECK .*\n.*?/healthz", web_stage, re.MULTILINE)
+    assert "collectstatic" in web_stage
+    # The build-time secret is generated inside the RUN, never an ENV/ARG that stays in the image.
+    assert not re.search(r"^(ENV|ARG)\s.*DJANGO_SECRET_KEY", web_stage, re.MULTILINE)
+
+
+def test_dockerignore_keeps_secrets_state_and_tooling_out():
+    lines = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
+    assert lines[0] == "*", "the context is an allow-list"
+    assert {line for line in lines if line.startswith("!")} == {"!pyproject.toml", "!app/"}
+    assert "**/.env" in lines
+
+
+def test_collector_image_builds_with_the_native_stacks_builder_version():
+    manifest = (REPO / "monitoring/otel-collector/builder-config.yaml").read_text()
+    core = re.search(r"go\.opentelemetry\.io/collector/receiver/otlpreceiver (v\S+)", manifest).group(1)
+    script = (REPO / "scripts/build-otel.sh").read_text()
+    assert re.search(rf"^readonly OCB_VERSION={re.escape(core)}$", script, re.MULTILINE)
+    assert "builder-config.yaml" in (REPO / "monitoring/otel-collector/Dockerfile").read_text()
