@@ -1,7 +1,5 @@
 """`python -m stack up|status|logs|down|clean`: the native stack's commands (make stack, stack-*)."""
 
-# ruff: noqa: S603  (commands built from this repository's paths, never from outside input)
-
 import argparse
 import json
 import os
@@ -15,10 +13,11 @@ from stack import render, services
 from stack.layout import REPO, SYSTEM_PACKAGES, Stack, StackError, find_binary
 
 INFRASTRUCTURE = ["postgres", "redis"]
-# Started once the database is migrated, all at once; supervisor restarts any that dies.
+# Started with the web replicas once the database is migrated: where their traces go.
+TRACING = ["jaeger", "otelcol"]
+# Started once the replicas are ready, so nginx and Prometheus never see them booting (Prometheus
+# would count the boot as failed scrapes). Supervisor restarts any program that dies.
 SERVICES = [
-    "jaeger",
-    "otelcol",
     "nginx",
     "prometheus",
     "alertmanager",
@@ -92,8 +91,10 @@ def up(stack: Stack) -> None:
         log("migrating the database and collecting static files")
         manage(stack, "migrate", "--noinput", env=django_env)
         manage(stack, "collectstatic", "--noinput", env=django_env)
-        services.start(stack, *SERVICES, *stack.web_names())
-        services.wait_ready(stack, [*SERVICES, *stack.web_names()], stack.ready_timeout)
+        services.start(stack, *TRACING, *stack.web_names())
+        services.wait_ready(stack, [*TRACING, *stack.web_names()], stack.ready_timeout)
+        services.start(stack, *SERVICES)
+        services.wait_ready(stack, SERVICES, stack.ready_timeout)
     except BaseException:
         log("start failed; stopping what started (state kept; `make stack-logs` shows the logs)")
         services.stop_supervisord(stack)

@@ -78,6 +78,8 @@ def check_free(listening: dict[str, int], host: str = "127.0.0.1") -> None:
             )
         seen[port] = label
         with socket.socket() as sock:
+            # As the servers do: connections of a previous run in TIME_WAIT do not block the port.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
             except OSError:
