@@ -11,12 +11,18 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
-# The builder's release line; it must match the module versions in builder-config.yaml.
-readonly OCB_VERSION=v0.161.0
-
 repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly repo_root
 readonly otelcol_manifest="$repo_root/monitoring/otel-collector/builder-config.yaml"
+
+# The builder's release line is the manifest's core line (the version of collector/service), so the
+# version is written once, in the manifest.
+OCB_VERSION=$(grep -oE 'go\.opentelemetry\.io/collector/service v0\.[0-9]+\.[0-9]+' "$otelcol_manifest" | cut -d' ' -f2 || true)
+[[ -n $OCB_VERSION ]] || {
+	printf 'build-otel: error: no "go.opentelemetry.io/collector/service v0.N.M" line in %s\n' "$otelcol_manifest" >&2
+	exit 1
+}
+readonly OCB_VERSION
 readonly jaeger_module="$repo_root/monitoring/jaeger"
 readonly cache_dir="${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}"
 readonly bin_dir="$cache_dir/bin"
