@@ -74,8 +74,8 @@ def up(stack: Stack) -> None:
     if not (stack.venv_bin / "supervisord").exists():
         raise StackError("supervisord not found in the virtualenv: run `make install`")
     port_table.check_free(stack.listening())
-    stack.state.mkdir(parents=True, exist_ok=True)
     services.check_reachable_by_service_users(stack)
+    stack.state.mkdir(parents=True, exist_ok=True)
     binaries = build_otel()
     # Secrets first: manage.py runs with the same environment as the replicas.
     django_env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
