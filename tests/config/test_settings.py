@@ -102,3 +102,12 @@ def test_the_embedded_default_serves_demo_tweets_from_sqlite(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_metrics_middleware_can_be_switched_off_for_the_overhead_benchmark():
+    code = "from django.conf import settings; print(settings.MIDDLEWARE)"
+    on = manage("shell", "--no-imports", "-c", code, env=production_env())
+    off = manage("shell", "--no-imports", "-c", code, env=production_env(METRICS_ENABLED="false"))
+    assert "MetricsAfterMiddleware" in on.stdout and "PrometheusBeforeMiddleware" in on.stdout
+    assert "Metrics" not in off.stdout and "Prometheus" not in off.stdout
+    assert "RequestIdMiddleware" in off.stdout

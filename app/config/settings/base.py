@@ -169,6 +169,9 @@ DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="development"
 # Set by gunicorn.conf.py: workers start tracing after the fork, not at import.
 TRACING_AFTER_FORK = env.bool("TRACING_AFTER_FORK", default=False)
 # Bucket bounds include the latency SLO threshold (0.3 s), so its ratio is exact.
+# Off only to measure what metrics cost (the benchmark's observability on/off comparison).
+if not env.bool("METRICS_ENABLED", default=True):
+    MIDDLEWARE = [name for name in MIDDLEWARE if "Metrics" not in name and "prometheus" not in name]
 PROMETHEUS_LATENCY_BUCKETS = (
     0.005,
     0.01,

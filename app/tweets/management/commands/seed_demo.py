@@ -26,9 +26,6 @@ SAMPLE_TEXTS = [
 ]
 
 
-IMAGE_EVERY = 5
-
-
 def _sample_image(n: int) -> dict:
     """A generated picture, put through the same validation and re-encoding as an upload."""
     picture = Image.radial_gradient("L").resize((800, 450)).convert("RGB")
@@ -53,9 +50,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--tweets", type=int, default=30, help="how many sample tweets the demo account has"
         )
+        parser.add_argument(
+            "--images-every", type=int, default=5, help="every Nth new tweet gets a generated image (0: none)"
+        )
 
     @transaction.atomic
-    def handle(self, *args, tweets: int, **options):
+    def handle(self, *args, tweets: int, images_every: int, **options):
         user = User.objects.filter(username=DEMO_USERNAME).first()
         if user is None:
             password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
@@ -70,7 +70,7 @@ class Command(BaseCommand):
                 author=user,
                 text=SAMPLE_TEXTS[n % len(SAMPLE_TEXTS)].format(n=n + 1),
                 created_at=start + timedelta(minutes=n - existing),
-                **(_sample_image(n) if n % IMAGE_EVERY == 0 else {}),
+                **(_sample_image(n) if images_every and n % images_every == 0 else {}),
             )
             for n in range(existing, existing + missing)
         )
