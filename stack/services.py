@@ -7,6 +7,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+import xmlrpc.client
 
 from stack.layout import Stack, StackError, find_binary
 
@@ -47,12 +48,25 @@ def start_supervisord(stack: Stack) -> None:
         time.sleep(0.1)
 
 
+def rpc(stack: Stack):
+    """supervisord's XML-RPC interface on its unix socket."""
+    from supervisor.xmlrpc import SupervisorTransport
+
+    transport = SupervisorTransport(None, None, f"unix://{stack.path('run', 'supervisor.sock')}")
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+
 def start(stack: Stack, *names: str) -> None:
-    result = supervisorctl(stack, "start", *names, check=False)
-    failed = [line for line in result.stdout.splitlines() if "ERROR" in line]
-    if failed:
-        name = failed[0].split(":")[0]
-        raise StackError(f"{failed[0].strip()}; its log: {stack.path('logs', name + '.log')}")
+    """Starts the programs at once, without waiting for each (wait_ready probes them)."""
+    server = rpc(stack)
+    for name in names:
+        try:
+            server.supervisor.startProcess(name, False)
+        except xmlrpc.client.Fault as fault:
+            if "ALREADY_STARTED" not in fault.faultString:
+                raise StackError(
+                    f"{name} did not start ({fault.faultString}); see {stack.path('logs', name + '.log')}"
+                ) from None
 
 
 def stop_supervisord(stack: Stack, timeout: float = 90) -> bool:
@@ -164,18 +178,29 @@ def wait_ready(stack: Stack, names: list[str], timeout: float) -> None:
     table = probes(stack)
     pending = list(names)
     deadline = time.monotonic() + timeout
+    server = rpc(stack)
     while pending:
         pending = [name for name in pending if not table[name]()]
         if not pending:
             return
+        # A program supervisor gave up on (it kept exiting at once) will never answer.
+        failed = [name for name in pending if server.supervisor.getProcessInfo(name)["statename"] == "FATAL"]
+        if failed:
+            _print_tail(stack, failed[0])
+            raise StackError(
+                f"{failed[0]} keeps exiting at start; see {stack.path('logs', failed[0] + '.log')}"
+            )
         if time.monotonic() > deadline:
-            name = pending[0]
-            log = stack.path("logs", f"{name}.log")
-            tail = log.read_text(errors="replace").splitlines()[-5:] if log.exists() else []
-            for line in tail:
-                print(f"  {name}| {line[:300]}")
+            _print_tail(stack, pending[0])
+            log = stack.path("logs", pending[0] + ".log")
             raise StackError(
                 f"{', '.join(pending)} not ready after {timeout:.0f}s; see {log} "
                 "(raise STACK_READY_TIMEOUT on a slow machine)"
             )
         time.sleep(0.3)
+
+
+def _print_tail(stack: Stack, name: str, lines: int = 5) -> None:
+    log = stack.path("logs", f"{name}.log")
+    for line in log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []:
+        print(f"  {name}| {line[:300]}")
