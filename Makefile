@@ -9,7 +9,7 @@ MANAGE := $(PY) app/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate seed clean loadtest
+.PHONY: help install run test lint format migrate seed clean loadtest bench-scale backup restore restore-drill
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -50,6 +50,20 @@ USERS ?= 20
 DURATION ?= 30s
 loadtest: install ## Locust load test, summary printed (URL=base URL, default the native stack; USERS=20 DURATION=30s)
 	$(PY) -m loadtest.run $(if $(URL),--url $(URL)) --users $(USERS) --duration $(DURATION)
+
+bench-scale: install ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
+	$(PY) -m loadtest.bench_scale
+
+backup: install ## back up the native stack's database and media into var/backups (BACKUP_DIR, BACKUP_KEEP)
+	$(PY) -m stack manage backup
+
+BACKUP ?=
+restore: install ## restore BACKUP=var/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/tweetstack-<time> [FORCE=1]"; exit 2; }
+	$(PY) -m stack manage restore $(BACKUP) $(if $(FORCE),--force)
+
+restore-drill: install ## restore the newest backup into a scratch database and check it
+	$(PY) -m stack manage restore_drill
 
 clean: ## remove the virtualenv and the embedded database and uploads
 	rm -rf $(VENV) var *.egg-info

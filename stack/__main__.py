@@ -178,6 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("down", help="stop every service, keep the data")
     commands.add_parser("clean", help="stop and remove the state folder")
     commands.add_parser("ports", help="the port table as JSON")
+    manage_parser = commands.add_parser("manage", help="run app/manage.py with the stack's settings")
+    manage_parser.add_argument("arguments", nargs=argparse.REMAINDER, help="e.g. seed_demo --tweets 100")
+    pid_parser = commands.add_parser("pid", help="the pid of one supervised program")
+    pid_parser.add_argument("program", help="e.g. web-0")
     arguments = parser.parse_args(argv)
     stack = Stack.from_env(replicas=getattr(arguments, "replicas", None))
     if arguments.command == "up":
@@ -192,6 +196,11 @@ def main(argv: list[str] | None = None) -> int:
         clean(stack)
     elif arguments.command == "ports":
         print(json.dumps(stack.listening(), indent=2))
+    elif arguments.command == "manage":
+        env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
+        print(manage(stack, *arguments.arguments, env=env), end="")
+    elif arguments.command == "pid":
+        print(services.supervisorctl(stack, "pid", arguments.program).stdout.strip())
     return 0
 
 

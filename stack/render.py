@@ -96,6 +96,17 @@ def _environment(variables: dict[str, str]) -> str:
     return ",".join(f'{key}="{str(value).replace("%", "%%")}"' for key, value in variables.items())
 
 
+APP_TUNABLES = (
+    "IMAGE_MAX_BYTES",
+    "BACKUP_DIR",
+    "BACKUP_KEEP",
+    "METRICS_ENABLED",
+    "OTEL_SDK_DISABLED",
+    "OTEL_TRACES_SAMPLER",
+    "OTEL_TRACES_SAMPLER_ARG",
+)
+
+
 def base_environment() -> dict[str, str]:
     return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(Path.home())}
 
@@ -137,8 +148,10 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
         # nginx sets X-Real-IP (nginx/proxy.conf); without it every client would share nginx's address.
         "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
     }
-    if os.environ.get("IMAGE_MAX_BYTES"):
-        env["IMAGE_MAX_BYTES"] = os.environ["IMAGE_MAX_BYTES"]
+    # App settings a caller may tune for this stack (limits, rate limits, the benchmark's on/off switches).
+    env |= {
+        key: value for key, value in os.environ.items() if key in APP_TUNABLES or key.startswith("RATELIMIT_")
+    }
     return env
 
 

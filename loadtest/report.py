@@ -1,0 +1,123 @@
+"""The scaling benchmark's report: a markdown table, the targets met or missed, and PNG charts."""
+
+from datetime import datetime
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+
+def _by(scaling, path: str, light: bool = False) -> dict:
+    rows = [m for m in scaling if m.path == path]
+    chosen = {}
+    for m in rows:
+        heavier = m.replicas not in chosen or m.connections > chosen[m.replicas].connections
+        lighter = m.replicas not in chosen or m.connections < chosen[m.replicas].connections
+        if lighter if light else heavier:
+            chosen[m.replicas] = m
+    return dict(sorted(chosen.items()))
+
+
+def _charts(out: Path, timeline: dict, ceiling: dict) -> list[str]:
+    replicas = list(timeline)
+    figure, axis = plt.subplots(figsize=(6, 4))
+    axis.plot(replicas, [timeline[r].rps for r in replicas], marker="o", label="timeline /explore/")
+    axis.plot(replicas, [ceiling[r].rps for r in replicas], marker="s", label="ceiling /healthz")
+    axis.set(
+        xlabel="web replicas (1 worker each)", ylabel="requests per second", title="Throughput by replicas"
+    )
+    axis.set_xticks(replicas)
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out / "rps.png", dpi=110)
+    plt.close(figure)
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for label, attribute in (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms")):
+        axis.plot(replicas, [getattr(timeline[r], attribute) for r in replicas], marker="o", label=label)
+    axis.set(
+        xlabel="web replicas (1 worker each)", ylabel="latency (ms)", title="Timeline latency by replicas"
+    )
+    axis.set_xticks(replicas)
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(out / "latency.png", dpi=110)
+    plt.close(figure)
+    return ["rps.png", "latency.png"]
+
+
+def _verdict(ok: bool, text: str) -> str:
+    return f"- {'met' if ok else '**missed**'}: {text}"
+
+
+def write_report(out: Path, *, scaling, overhead, settings, machine, versions, started: datetime) -> Path:
+    timeline, ceiling = _by(scaling, "/explore/"), _by(scaling, "/healthz")
+    light = _by(scaling, "/explore/", light=True)
+    charts = _charts(out, timeline, ceiling)
+    base = timeline[min(timeline)].rps
+    lines = [
+        f"# Scaling benchmark, {started:%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['cpu']}, "
+        f"kernel {machine['kernel']}.",
+        "Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
+        f"Load: wrk, {settings['connections']} connections, {settings['duration_s']:g} s per measurement, "
+        f"{settings['tweets']} tweets seeded, {settings['workers_per_replica']} gunicorn worker per replica; "
+        "everything (load generator included) on the same machine.",
+        "",
+        "| replicas | timeline req/s | p50 ms | p95 ms | p99 ms | errors | CPU per replica | ceiling req/s "
+        "| timeline / ceiling | × 1 replica | light load req/s (p99 ms) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r, m in timeline.items():
+        c, low = ceiling[r], light[r]
+        lines.append(
+            f"| {r} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} | {m.errors + c.errors} "
+            f"| {m.cpu_per_replica:.0f}% | {c.rps:.1f} | {m.rps / c.rps:.0%} | {m.rps / base:.2f} "
+            f"| {low.rps:.1f} ({low.p99_ms:.1f}) |"
+        )
+    lines += ["", *(f"![{name}]({name})" for name in charts), "", "## Targets", ""]
+    best = max(timeline.values(), key=lambda m: m.rps)
+    ratio = best.rps / ceiling[best.replicas].rps
+    lines.append(
+        _verdict(ratio >= 0.4, f"timeline ≥ 40% of the ceiling: {ratio:.0%} at {best.replicas} replicas")
+    )
+    low = light[best.replicas]
+    lines.append(
+        _verdict(
+            low.p99_ms < 100,
+            f"p99 < 100 ms at lighter load: {low.p99_ms:.1f} ms at {low.rps:.0f} req/s "
+            f"({low.rps / best.rps:.0%} of the maximum; wrk is closed-loop, so the load is set by "
+            f"{low.connections} connections, not an exact half)",
+        )
+    )
+    errors = sum(m.errors for m in scaling)
+    lines.append(_verdict(errors == 0, f"zero errors at every replica count: {errors} errors"))
+    if 2 in timeline and 1 in timeline:
+        speedup = timeline[2].rps / timeline[1].rps
+        lines.append(_verdict(speedup >= 1.6, f"2 replicas ≥ 1.6× one replica: {speedup:.2f}×"))
+    if overhead:
+        on, off = overhead
+        cost = 1 - on.rps / off.rps
+        lines += [
+            "",
+            "## Observability on vs off",
+            "",
+            f"Same load at {on.replicas} replicas; off means OTEL_SDK_DISABLED=true and "
+            "METRICS_ENABLED=false.",
+            "",
+            "| observability | req/s | p50 ms | p99 ms |",
+            "| --- | ---: | ---: | ---: |",
+            f"| on | {on.rps:.1f} | {on.p50_ms:.1f} | {on.p99_ms:.1f} |",
+            f"| off | {off.rps:.1f} | {off.p50_ms:.1f} | {off.p99_ms:.1f} |",
+            "",
+            _verdict(cost <= 0.10, f"overhead ≤ 10% of req/s: {cost:.1%}"),
+        ]
+    lines += ["", "Raw numbers: [results.json](results.json)."]
+    report = out / "report.md"
+    report.write_text("\n".join(lines) + "\n")
+    return report
