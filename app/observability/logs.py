@@ -4,6 +4,7 @@ gunicorn and library loggers alike, with trace ids, the replica id, and secrets 
 Imported by the settings and by the gunicorn config, so it must not import Django.
 """
 
+import logging
 import os
 import re
 
@@ -55,29 +56,54 @@ def _shared_processors(service_instance: str) -> list:
     ]
 
 
-def logging_config(*, json_output: bool, level: str, service_instance: str) -> dict:
-    """A dictConfig for the standard library; structlog events pass through the same formatter."""
+class OtlpForwarder(logging.Handler):
+    """Hands each record, rendered as JSON, to the OTLP log pipeline once tracing has set one up
+    (observability.tracing sets `target`); until then, and without an OTLP endpoint, it does nothing."""
+
+    target: logging.Handler | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        target = OtlpForwarder.target
+        if target is None:
+            return
+        rendered = logging.makeLogRecord(
+            {**record.__dict__, "msg": self.format(record), "args": (), "exc_info": None, "exc_text": None}
+        )
+        target.handle(rendered)
+
+
+def _formatter(json_output: bool, service_instance: str) -> dict:
     # JSON escapes newlines, so a value can never start a forged line of its own.
     renderers = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
         if json_output
         else [structlog.dev.ConsoleRenderer(colors=False)]
     )
-    formatter = {
+    return {
         "()": structlog.stdlib.ProcessorFormatter,
         "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         "foreign_pre_chain": _shared_processors(service_instance),
     }
+
+
+def logging_config(*, json_output: bool, level: str, service_instance: str) -> dict:
+    """A dictConfig for the standard library; structlog events pass through the same formatter."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"structured": formatter},
-        "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "structured"}},
-        "root": {"handlers": ["stdout"], "level": level},
+        "formatters": {
+            "structured": _formatter(json_output, service_instance),
+            "json": _formatter(True, service_instance),
+        },
+        "handlers": {
+            "stdout": {"class": "logging.StreamHandler", "formatter": "structured"},
+            "otlp": {"class": "observability.logs.OtlpForwarder", "formatter": "json"},
+        },
+        "root": {"handlers": ["stdout", "otlp"], "level": level},
         "loggers": {
             # request_started is logged at DEBUG (see settings), so each request is one line.
             "django_structlog": {"level": level},
-            "gunicorn.error": {"handlers": ["stdout"], "level": level, "propagate": False},
+            "gunicorn.error": {"handlers": ["stdout", "otlp"], "level": level, "propagate": False},
             # nginx writes the access log; gunicorn's would be a second line per request.
             "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
             "opentelemetry": {"level": "WARNING"},

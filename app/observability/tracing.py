@@ -28,9 +28,12 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 
+from observability.logs import OtlpForwarder
+
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
 _provider: TracerProvider | None = None
+_log_provider = None
 
 # Probes and scrapes would drown the real traces.
 UNTRACED_URLS = "/healthz$,/readyz$,/metrics$"
@@ -60,10 +63,14 @@ class LogOnceExporter(SpanExporter):
         return self.exporter.force_flush(timeout_millis)
 
 
-def _exporter() -> SpanExporter | None:
+def _exporter_name(variable: str) -> str:
     # Without an endpoint the embedded default creates spans (logs carry trace ids) but ships none.
     default = "otlp" if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") else "none"
-    name = os.environ.get("OTEL_TRACES_EXPORTER", default)
+    return os.environ.get(variable, default)
+
+
+def _exporter() -> SpanExporter | None:
+    name = _exporter_name("OTEL_TRACES_EXPORTER")
     if name == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
@@ -91,6 +98,8 @@ def configure_tracing(*, service_instance: str, version: str, environment: str) 
         if exporter is not None:
             provider.add_span_processor(BatchSpanProcessor(exporter))
         trace.set_tracer_provider(provider)
+        if _exporter_name("OTEL_LOGS_EXPORTER") == "otlp":
+            _ship_logs(provider.resource)
         DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS)
         PsycopgInstrumentor().instrument(enable_commenter=False)
         RedisInstrumentor().instrument()
@@ -98,7 +107,21 @@ def configure_tracing(*, service_instance: str, version: str, environment: str) 
         return provider
 
 
+def _ship_logs(resource: Resource) -> None:
+    """Send every log record (stdout keeps its copy) to the collector too, as one JSON line each,
+    with the trace context of the span it was logged in."""
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+    from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+    from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+
+    global _log_provider
+    _log_provider = LoggerProvider(resource=resource)
+    _log_provider.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter()))
+    OtlpForwarder.target = LoggingHandler(level=logging.INFO, logger_provider=_log_provider)
+
+
 def shutdown_tracing() -> None:
     """Flush what is queued; gunicorn calls it when a worker exits."""
-    if _provider is not None:
-        _provider.shutdown()
+    for provider in (_provider, _log_provider):
+        if provider is not None:
+            provider.shutdown()

@@ -1,5 +1,6 @@
 """Metrics, logs and traces as a real gunicorn with two workers serves them."""
 
+import json
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -140,20 +141,28 @@ def test_requests_succeed_quickly_and_log_once_while_the_trace_exporter_is_down(
     assert len(failures) == 1, "\n".join(failures)
 
 
-def test_workers_export_spans_over_otlp_http(start_gunicorn):
+def test_workers_export_spans_and_logs_over_otlp_http(start_gunicorn):
     """Tracing starts after the fork: a provider made in the master would have no export thread here."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-    received: list[ExportTraceServiceRequest] = []
+    spans, logs, resources = [], [], []
 
     class Collector(BaseHTTPRequestHandler):
         def do_POST(self):
-            request = ExportTraceServiceRequest()
-            request.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append(request)
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path == "/v1/traces":
+                request = ExportTraceServiceRequest.FromString(body)
+                for resource in request.resource_spans:
+                    resources.append(resource.resource)
+                    spans.extend(span for scope in resource.scope_spans for span in scope.spans)
+            elif self.path == "/v1/logs":
+                request = ExportLogsServiceRequest.FromString(body)
+                for resource in request.resource_logs:
+                    logs.extend(record for scope in resource.scope_logs for record in scope.log_records)
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
             self.end_headers()
@@ -163,31 +172,35 @@ def test_workers_export_spans_over_otlp_http(start_gunicorn):
 
     collector = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
     threading.Thread(target=collector.serve_forever, daemon=True).start()
+    trace_id = "1234567890abcdef1234567890abcdef"
+
+    def request_log_shipped():
+        return [
+            json.loads(record.body.string_value)
+            for record in list(logs)
+            if record.trace_id.hex() == trace_id and '"request_finished"' in record.body.string_value
+        ]
+
     try:
         server = start_gunicorn(
             OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{collector.server_port}",
             OTEL_TRACES_EXPORTER="otlp",
             OTEL_BSP_SCHEDULE_DELAY="100",
+            OTEL_BLRP_SCHEDULE_DELAY="100",
+            OTEL_EXPORTER_OTLP_TIMEOUT="1",  # the workers flush on exit, after this stand-in has gone
         )
-        trace_id = "1234567890abcdef1234567890abcdef"
         server.get("/explore/", {"traceparent": f"00-{trace_id}-1234567890abcdef-01"})
         deadline = time.monotonic() + 10
-        spans = []
-        while time.monotonic() < deadline and not any(s.kind == 2 for s in spans):
+        while time.monotonic() < deadline and not (
+            any(s.kind == 2 and s.trace_id.hex() == trace_id for s in spans) and request_log_shipped()
+        ):
             time.sleep(0.1)
-            spans = [
-                (span, resource.resource)
-                for request in list(received)
-                for resource in request.resource_spans
-                for scope in resource.scope_spans
-                for span in scope.spans
-            ]
-            spans = [span for span, _ in spans if span.trace_id.hex() == trace_id]
     finally:
         collector.shutdown()
-    names = {span.name for span in spans}
-    assert any(span.kind == 2 for span in spans), names  # SPAN_KIND_SERVER
-    attributes = {a.key: a.value.string_value for a in received[0].resource_spans[0].resource.attributes}
+    assert any(span.kind == 2 and span.trace_id.hex() == trace_id for span in spans)  # SPAN_KIND_SERVER
+    attributes = {a.key: a.value.string_value for a in resources[0].attributes}
     assert attributes["service.name"] == "tweetstack-web"
     assert attributes["service.instance.id"] == "web-test-0"
     assert attributes["deployment.environment"] == "production"
+    [line] = request_log_shipped()
+    assert line["view"] == "explore" and line["trace_id"] == trace_id
