@@ -122,20 +122,18 @@ def measure(env: dict, replicas: int, path: str, connections: int, seconds: floa
     )
 
 
-def run_replicas(state: Path, replicas: int, args, extra_env: dict | None = None) -> list[Measurement]:
-    env = stack_env(state, replicas, extra_env or {})
-    print(f"bench-scale: starting the stack with {replicas} replica(s)", flush=True)
-    stack(env, "up")
-    try:
-        stack(env, "manage", "seed_demo", "--tweets", str(args.tweets), "--images-every", "0")
-        wrk(site_url(env) + "/explore/", args.connections, 2)  # warm the cache and connections
-        results = [
-            measure(env, replicas, "/explore/", args.connections, args.duration),
-            measure(env, replicas, "/healthz", args.connections, args.duration),
-            measure(env, replicas, "/explore/", max(1, args.connections // 4), args.duration),
-        ]
-    finally:
-        stack(env, "down")
+def seed(env: dict, tweets: int) -> None:
+    stack(env, "manage", "seed_demo", "--tweets", str(tweets), "--images-every", "0")
+
+
+def measure_running(env: dict, replicas: int, connections: int, duration: float) -> list[Measurement]:
+    """Timeline, ceiling and lighter-load timeline against a running, seeded stack."""
+    wrk(site_url(env) + "/explore/", connections, 2)  # warm the cache and connections
+    results = [
+        measure(env, replicas, "/explore/", connections, duration),
+        measure(env, replicas, "/healthz", connections, duration),
+        measure(env, replicas, "/explore/", max(1, connections // 4), duration),
+    ]
     for m in results:
         print(
             f"  {m.path:10} c={m.connections:<3} {m.rps:8.1f} req/s  p50 {m.p50_ms:6.1f}  p95 {m.p95_ms:6.1f}"
@@ -143,6 +141,17 @@ def run_replicas(state: Path, replicas: int, args, extra_env: dict | None = None
             flush=True,
         )
     return results
+
+
+def run_replicas(state: Path, replicas: int, args, extra_env: dict | None = None) -> list[Measurement]:
+    env = stack_env(state, replicas, extra_env or {})
+    print(f"bench-scale: starting the stack with {replicas} replica(s)", flush=True)
+    stack(env, "up")
+    try:
+        seed(env, args.tweets)
+        return measure_running(env, replicas, args.connections, args.duration)
+    finally:
+        stack(env, "down")
 
 
 def versions() -> dict:
