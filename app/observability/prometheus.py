@@ -84,6 +84,41 @@ class BackupCollector:
                 yield GaugeMetricFamily(name, help_text, value=status[name])
 
 
+class ChecklistCollector:
+    """The last production readiness checklist run (`make checklist`), one gauge per item.
+
+    The checklist writes its file beside the backup status file: both are results of jobs run outside
+    the web replicas, shared with them on one volume.
+    """
+
+    @staticmethod
+    def path():
+        return settings.BACKUP_STATUS_FILE.with_name("checklist.json")
+
+    def collect(self):
+        try:
+            status = json.loads(self.path().read_text())
+            items = {
+                name: (item["category"], float(item["status"])) for name, item in status["items"].items()
+            }
+            run_at = float(status["run_at"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return  # never run (or a partial file): no series rather than a wrong one
+        gauge = GaugeMetricFamily(
+            "tweetstack_checklist_item_status",
+            "Production readiness checklist item: 0 fail, 1 warn, 2 pass.",
+            labels=["item", "category"],
+        )
+        for name, (category, value) in sorted(items.items()):
+            gauge.add_metric([name, category], value)
+        yield gauge
+        yield GaugeMetricFamily(
+            "tweetstack_checklist_last_run_timestamp_seconds",
+            "Unix time of the last checklist run.",
+            value=run_at,
+        )
+
+
 def metrics_view(request):
     """The Prometheus scrape endpoint; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = settings.METRICS_TOKEN
@@ -101,5 +136,6 @@ def metrics_view(request):
     registry.register(ExemplarCollector(source, LATENCY_HISTOGRAM, exemplar_store))
     registry.register(MigrationsCollector())
     registry.register(BackupCollector())
+    registry.register(ChecklistCollector())
     encoder, content_type = choose_encoder(request.headers.get("Accept", ""))
     return HttpResponse(encoder(registry), content_type=content_type)
