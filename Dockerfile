@@ -59,7 +59,11 @@ CMD ["gunicorn", "-c", "/app/app/gunicorn.conf.py"]
 # --- nginx: the official image plus the collected static files, so they always match the app's.
 FROM ${NGINX_IMAGE} AS nginx
 COPY --from=web /app/static /srv/www/static
-RUN install -d -m 0755 /srv/www/media /srv/www/run
+# Non-root (the image's nginx user): it listens on unprivileged ports and writes only run/ (pid and
+# temporary files, see nginx/nginx.conf); the configs, static files and media are read-only to it.
+RUN install -d -m 0755 /srv/www/media \
+    && install -d -o nginx -g nginx -m 0755 /srv/www/run
+USER 101:101
 # nginx.conf and the address files it includes are mounted at /etc/tweetstack/nginx by the runtime,
 # which also probes the internal listener (its port is in the mounted listen-internal.conf).
 CMD ["nginx", "-p", "/srv/www", "-c", "/etc/tweetstack/nginx/nginx.conf", "-g", "daemon off;"]
