@@ -1,4 +1,4 @@
-"""`python -m stack up|status|logs|down|clean`: the native stack's commands (make stack, stack-*)."""
+"""`python -m stack up|status|logs|rolling-restart|down|clean`: the native stack's commands (make stack-*)."""
 
 import argparse
 import json
@@ -175,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     logs_parser = commands.add_parser("logs", help="the services' logs")
     logs_parser.add_argument("names", nargs="*", help="e.g. web-0 nginx (default: all)")
     logs_parser.add_argument("--no-follow", action="store_true")
+    commands.add_parser("rolling-restart", help="restart the web replicas one at a time, each until ready")
     commands.add_parser("down", help="stop every service, keep the data")
     commands.add_parser("clean", help="stop and remove the state folder")
     commands.add_parser("ports", help="the port table as JSON")
@@ -190,6 +191,10 @@ def main(argv: list[str] | None = None) -> int:
         return status(stack)
     elif arguments.command == "logs":
         logs(stack, arguments.names, follow=not arguments.no_follow)
+    elif arguments.command == "rolling-restart":
+        if not services.supervisord_pid(stack):
+            raise StackError(f"not running (state folder {stack.state}): `make stack` first")
+        services.rolling_restart(stack, log)
     elif arguments.command == "down":
         down(stack)
     elif arguments.command == "clean":

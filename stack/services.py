@@ -200,6 +200,29 @@ def wait_ready(stack: Stack, names: list[str], timeout: float) -> None:
         time.sleep(0.3)
 
 
+def rolling_restart(stack: Stack, log) -> None:
+    """Restarts the web replicas one at a time, each back to ready before the next stops.
+
+    supervisor stops a replica with SIGTERM: gunicorn stops accepting, finishes the requests in flight
+    (graceful timeout) and exits; nginx sends new requests to the other replicas meanwhile.
+    """
+    names = stack.web_names()
+    table = probes(stack)
+    if len(names) < 2:
+        log("one replica only: requests fail while it restarts (REPLICAS=2 or more avoids that)")
+    server = rpc(stack)
+    for name in names:
+        others = [other for other in names if other != name]
+        not_ready = [other for other in others if not table[other]()]
+        if not_ready:
+            raise StackError(f"{', '.join(not_ready)} not ready; restarting {name} now would drop requests")
+        started = time.monotonic()
+        server.supervisor.stopProcess(name, True)
+        server.supervisor.startProcess(name, False)
+        wait_ready(stack, [name], stack.ready_timeout)
+        log(f"{name} restarted and ready in {time.monotonic() - started:.1f}s")
+
+
 def _print_tail(stack: Stack, name: str, lines: int = 5) -> None:
     log = stack.path("logs", f"{name}.log")
     for line in log.read_text(errors="replace").splitlines()[-lines:] if log.exists() else []:

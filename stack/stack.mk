@@ -3,7 +3,7 @@
 REPLICAS ?= 2
 STACK := $(PY) -m stack
 
-.PHONY: stack stack-status stack-logs stack-down stack-clean
+.PHONY: stack stack-status stack-logs stack-rolling-restart stack-down stack-clean checklist
 
 stack: install ## start the production stack natively (REPLICAS=N, default 2) and print its URLs
 	$(STACK) up --replicas $(REPLICAS)
@@ -14,8 +14,15 @@ stack-status: install ## every stack service's state, readiness and URL
 stack-logs: install ## follow the stack's logs (SERVICES="web-0 nginx" for some)
 	@$(STACK) logs $(SERVICES)
 
+stack-rolling-restart: install ## restart the web replicas one at a time, each back to ready first (no request lost)
+	$(STACK) rolling-restart
+
 stack-down: install ## stop the stack, keep its data
 	@$(STACK) down
 
 stack-clean: install ## stop the stack and delete its state folder
 	@$(STACK) clean
+
+CHECKLIST_ARGS ?=
+checklist: install ## production readiness checklist against the native stack (CHECKLIST_ARGS="--url ... --json")
+	$(PY) -m checklist $(CHECKLIST_ARGS)

@@ -1,0 +1,1 @@
+"""The production readiness checklist, executable: `make checklist` (python -m checklist)."""

@@ -1,0 +1,135 @@
+"""`python -m checklist` (make checklist): the production readiness checklist against a deployment.
+
+Checks the running deployment (its public URL, its Prometheus, its manage.py) and the repository's
+configs; prints one row per item (PASS, WARN, FAIL), what was checked and the fix; exits 1 on any
+FAIL. The results are also written where the app's /metrics exposes them as
+tweetstack_checklist_item_status{item, category} (0 fail, 1 warn, 2 pass).
+
+Default: the native stack (make stack). For another deployment give --url, --prometheus and --manage,
+e.g. for Compose: --manage "docker compose -f docker-compose.yml -f docker-compose.prod.yml run --rm -T backup
+python /app/app/manage.py".
+"""
+
+import argparse
+import json
+import re
+import shlex
+import sys
+import time
+
+from checklist.core import FAIL, PASS, STATUS_VALUES, WARN, Deployment, Result, repo_text
+from checklist.items import items
+
+
+def native_defaults() -> dict[str, str]:
+    from stack.layout import Stack
+
+    stack = Stack.from_env()
+    return {
+        "url": stack.url("nginx"),
+        "prometheus": stack.url("prometheus"),
+        "manage": shlex.join([sys.executable, "-m", "stack", "manage"]),
+    }
+
+
+def alert_threshold(rule_file: str, pattern: str) -> float:
+    """A threshold as the alert that watches the same thing writes it, so the two never disagree."""
+    match = re.search(pattern, repo_text(f"monitoring/prometheus/rules/{rule_file}"))
+    if not match:
+        raise SystemExit(f"checklist: no threshold /{pattern}/ in monitoring/prometheus/rules/{rule_file}")
+    return float(match.group(1))
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    defaults = native_defaults()
+    parser = argparse.ArgumentParser(prog="python -m checklist", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--url", default=defaults["url"], help="the public site (default: the native stack's nginx)"
+    )
+    parser.add_argument("--prometheus", default=defaults["prometheus"], help="Prometheus' base URL")
+    parser.add_argument(
+        "--manage",
+        default=defaults["manage"],
+        help="command that runs the deployment's manage.py (shell words)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
+    backup_hours = alert_threshold(
+        "backups.yml", r"backup_last_success_timestamp_seconds\{[^}]*\}\) > (\d+) \* 3600"
+    )
+    hit_ratio = alert_threshold("infrastructure.yml", r"ratio_rate10m < ([\d.]+)")
+    parser.add_argument(
+        "--backup-max-age", type=float, default=backup_hours, help="hours (default: BackupTooOld's threshold)"
+    )
+    parser.add_argument("--drill-max-age", type=float, default=8 * 24, help="hours (default 8 days)")
+    parser.add_argument(
+        "--cache-hit-ratio",
+        type=float,
+        default=hit_ratio,
+        help="lowest acceptable (default: CacheHitRatioLow's)",
+    )
+    return parser.parse_args(argv)
+
+
+def run_item(item, deployment: Deployment) -> Result:
+    try:
+        return item.check(deployment)
+    except Exception as error:  # an item that cannot be checked fails, with the reason
+        return Result(FAIL, f"could not check {item.title}: {type(error).__name__}: {error}", "see the error")
+
+
+def print_table(rows: list[dict]) -> None:
+    width = max(len(row["item"]) for row in rows)
+    for row in rows:
+        print(f"{row['status']}  {row['item']:<{width}}  {row['checked']}")
+        if row["status"] != PASS and row["fix"]:
+            print(f"{'':6}{'':<{width}}  fix: {row['fix']}")
+    counts = {status: sum(row["status"] == status for row in rows) for status in (PASS, WARN, FAIL)}
+    print(f"\n{counts[PASS]} pass, {counts[WARN]} warn, {counts[FAIL]} fail")
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse(argv)
+    deployment = Deployment(arguments.url, arguments.prometheus, shlex.split(arguments.manage))
+    checklist = items(
+        backup_max_age_hours=arguments.backup_max_age,
+        drill_max_age_hours=arguments.drill_max_age,
+        cache_hit_ratio=arguments.cache_hit_ratio,
+        cache_min_rate=alert_threshold("infrastructure.yml", r"cache_requests:rate10m > ([\d.]+)"),
+    )
+    try:
+        if deployment.settle():
+            print(
+                "checklist: Prometheus has just started; waited for its first scrapes and rules",
+                file=sys.stderr,
+            )
+    except OSError as error:
+        print(f"checklist: Prometheus at {arguments.prometheus} does not answer: {error}", file=sys.stderr)
+    rows = []
+    for item in checklist:
+        result = run_item(item, deployment)
+        rows.append({"item": item.id, "category": item.category, "title": item.title, **result.__dict__})
+    if arguments.json:
+        print(json.dumps({"url": arguments.url, "prometheus": arguments.prometheus, "items": rows}, indent=2))
+    else:
+        print_table(rows)
+    if not arguments.no_record:
+        status = {
+            "run_at": time.time(),
+            "items": {
+                row["item"]: {"category": row["category"], "status": STATUS_VALUES[row["status"]]}
+                for row in rows
+            },
+        }
+        try:
+            path = deployment.record(status)
+            print(
+                f"results exported as tweetstack_checklist_item_status (written to {path})", file=sys.stderr
+            )
+        except Exception as error:
+            print(f"checklist: could not export the results as metrics: {error}", file=sys.stderr)
+    return 1 if any(row["status"] == FAIL for row in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""What every checklist item shares: its result, and the deployment it is checked against."""
+
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PROBE = Path(__file__).with_name("probe.py")
+PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
+# The gauge's value per status (tweetstack_checklist_item_status): 0 is what the alert looks for.
+STATUS_VALUES = {FAIL: 0, WARN: 1, PASS: 2}
+
+
+@dataclass(frozen=True)
+class Result:
+    status: str
+    checked: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    category: str
+    title: str
+    check: Callable[["Deployment"], Result]
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    def header(self, name: str) -> str:
+        """All values of a header, joined as a proxy would ("" when absent)."""
+        return ", ".join(value for key, value in self.headers if key.lower() == name.lower())
+
+    def all(self, name: str) -> list[str]:
+        return [value for key, value in self.headers if key.lower() == name.lower()]
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@dataclass
+class Deployment:
+    """A running deployment: its public URL, its Prometheus, and a way to run its manage.py."""
+
+    url: str
+    prometheus_url: str
+    manage: list[str]
+    timeout: float = 10.0
+    _probe: dict | None = field(default=None, repr=False)
+
+    @property
+    def is_https(self) -> bool:
+        return urllib.parse.urlsplit(self.url).scheme == "https"
+
+    def get(self, path: str) -> HttpResponse:
+        """GET through the public site, redirects not followed."""
+        opener = urllib.request.build_opener(_NoRedirect)
+        url = self.url.rstrip("/") + path
+        request = urllib.request.Request(url, headers={"User-Agent": "checklist"})  # noqa: S310
+        try:
+            with opener.open(request, timeout=self.timeout) as response:
+                return HttpResponse(response.status, response.headers.items(), response.read())
+        except urllib.error.HTTPError as error:
+            return HttpResponse(error.code, error.headers.items(), error.read())
+
+    def prometheus(self, path: str, **params: str) -> dict:
+        query = f"?{urllib.parse.urlencode(params)}" if params else ""
+        url = self.prometheus_url.rstrip("/") + path + query
+        with urllib.request.urlopen(url, timeout=self.timeout) as response:  # noqa: S310
+            body = json.loads(response.read())
+        if body.get("status") != "success":
+            raise RuntimeError(f"Prometheus {path}: {body.get('error', body)}")
+        return body["data"]
+
+    def query(self, promql: str) -> list[dict]:
+        return self.prometheus("/api/v1/query", query=promql)["result"]
+
+    def scalar(self, promql: str) -> float | None:
+        """The single value of an instant query, or None when it returns nothing."""
+        result = self.query(promql)
+        return float(result[0]["value"][1]) if result else None
+
+    def settle(self, young: float = 120, timeout: float = 60) -> bool:
+        """A Prometheus started moments ago (`make stack`) has not scraped every target or evaluated
+        its rules yet: wait until it has, at most `timeout` seconds. True when it had to wait."""
+        uptime = self.scalar('time() - max(process_start_time_seconds{job="prometheus"})')
+        if uptime is not None and uptime > young:
+            return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            targets = self.prometheus("/api/v1/targets", state="active")["activeTargets"]
+            scraped = targets and all(target["health"] != "unknown" for target in targets)
+            if (
+                scraped
+                and self.query('ALERTS{alertname="Watchdog"}')
+                and self.scalar("sum(alertmanager_notifications_total)")
+            ):
+                break
+            time.sleep(1)
+        return True
+
+    def run_in_app(self, code: str, timeout: float = 180) -> str:
+        """Runs Python in the deployment's Django (manage.py shell) and returns its stdout."""
+        result = subprocess.run(
+            [*self.manage, "shell", "--no-imports", "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            cwd=REPO,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"`{' '.join(self.manage)} shell` failed: {result.stderr.strip()[-600:]}")
+        return result.stdout
+
+    @property
+    def probe(self) -> dict:
+        """The app's own view of itself (checklist/probe.py run inside it), read once."""
+        if self._probe is None:
+            source = PROBE.read_text() + '\nprint("CHECKLIST-PROBE " + json.dumps(probe()))\n'
+            output = self.run_in_app(source)
+            line = next((line for line in output.splitlines() if line.startswith("CHECKLIST-PROBE ")), None)
+            if line is None:
+                raise RuntimeError(f"the probe printed no result: {output[-300:]}")
+            self._probe = json.loads(line.removeprefix("CHECKLIST-PROBE "))
+        return self._probe
+
+    def record(self, results: dict) -> str:
+        """Writes the results where the app's /metrics exposes them; returns the file's path."""
+        code = PROBE.read_text() + f"\nrecord({json.dumps(json.dumps(results))})\n"
+        output = self.run_in_app(code, timeout=60)
+        line = next((line for line in output.splitlines() if line.startswith("CHECKLIST-RECORDED ")), "")
+        return line.removeprefix("CHECKLIST-RECORDED ")
+
+
+def repo_text(path: str) -> str:
+    return (REPO / path).read_text()
