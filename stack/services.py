@@ -200,8 +200,14 @@ def wait_ready(stack: Stack, names: list[str], timeout: float) -> None:
         time.sleep(0.3)
 
 
+# nginx takes a replica that refused a connection out for fail_timeout (its default, 10 s: the upstream
+# servers set none); the next replica stops only once nginx sends to the restarted one again.
+NGINX_FAIL_TIMEOUT = 10
+
+
 def rolling_restart(stack: Stack, log) -> None:
-    """Restarts the web replicas one at a time, each back to ready before the next stops.
+    """Restarts the web replicas one at a time, each back to ready (and back in nginx's rotation)
+    before the next stops.
 
     supervisor stops a replica with SIGTERM: gunicorn stops accepting, finishes the requests in flight
     (graceful timeout) and exits; nginx sends new requests to the other replicas meanwhile.
@@ -221,6 +227,8 @@ def rolling_restart(stack: Stack, log) -> None:
         server.supervisor.startProcess(name, False)
         wait_ready(stack, [name], stack.ready_timeout)
         log(f"{name} restarted and ready in {time.monotonic() - started:.1f}s")
+        if name != names[-1]:
+            time.sleep(NGINX_FAIL_TIMEOUT)
 
 
 def _print_tail(stack: Stack, name: str, lines: int = 5) -> None:
