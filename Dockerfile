@@ -7,6 +7,7 @@
 
 ARG PYTHON_IMAGE
 ARG NGINX_IMAGE
+ARG POSTGRES_IMAGE
 
 # --- wheels: the project and every dependency as wheels; nothing from here reaches the runtime but them.
 # checkov:skip=CKV_DOCKER_7: the tag comes from versions.env, where tests/deploy checks it is pinned
@@ -45,7 +46,7 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
     DATABASE_URL=postgres://build@localhost/build \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     python app/manage.py collectstatic --noinput --verbosity 0 \
-    && install -d -o app -g app -m 0755 /srv/media
+    && install -d -o app -g app -m 0755 /srv/media /srv/status
 USER 10001:10001
 EXPOSE 8000
 # Liveness only: the port comes from GUNICORN_BIND, so a deployment that moves it keeps a true check.
@@ -55,6 +56,33 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # targets by hostname); those are added to the operator's DJANGO_ALLOWED_HOSTS, which stays required.
 ENTRYPOINT ["/bin/sh", "-c", "DJANGO_ALLOWED_HOSTS=\"${DJANGO_ALLOWED_HOSTS:?set DJANGO_ALLOWED_HOSTS to the site's host names},127.0.0.1,localhost,$(hostname),$(hostname -I | tr -s ' ' ',')\" exec \"$@\"", "web"]
 CMD ["gunicorn", "-c", "/app/app/gunicorn.conf.py"]
+
+# --- backup: the app plus PostgreSQL's client of the server's major version (taken from POSTGRES_IMAGE:
+# pg_dump refuses a newer server), running `manage.py backup` every BACKUP_INTERVAL_SECONDS (daily).
+FROM web AS backup
+ARG POSTGRES_IMAGE
+USER 0:0
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# The client follows the server's major version; PGDG's repository carries its current minor only.
+# hadolint ignore=DL3008
+RUN major="${POSTGRES_IMAGE##*:}" && major="${major%%.*}" \
+    && python -c "import urllib.request; urllib.request.urlretrieve('https://www.postgresql.org/media/keys/ACCC4CF8.asc', '/usr/share/keyrings/pgdg.asc')" \
+    && . /etc/os-release \
+    && echo "deb [signed-by=/usr/share/keyrings/pgdg.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" \
+       > /etc/apt/sources.list.d/pgdg.list \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends "postgresql-client-${major}" \
+    && rm -rf /var/lib/apt/lists/* \
+    && install -d -o app -g app -m 0750 /backups
+USER 10001:10001
+ENV BACKUP_DIR=/backups \
+    BACKUP_STATUS_FILE=/srv/status/backup.json \
+    BACKUP_INTERVAL_SECONDS=86400
+# Healthy while the last successful backup is younger than the interval plus an hour.
+HEALTHCHECK --interval=60s --timeout=5s --start-period=10m --retries=1 \
+    CMD ["python", "-c", "import json, os, sys, time; s = json.load(open(os.environ['BACKUP_STATUS_FILE'])); sys.exit(time.time() - s['backup_last_success_timestamp_seconds'] > int(os.environ['BACKUP_INTERVAL_SECONDS']) + 3600)"]
+# One backup at start, then one per interval; a failed one is logged and retried at the next.
+CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do python /app/app/manage.py backup; sleep \"$BACKUP_INTERVAL_SECONDS\" & wait $!; done"]
 
 # --- nginx: the official image plus the collected static files, so they always match the app's.
 FROM ${NGINX_IMAGE} AS nginx

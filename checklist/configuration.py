@@ -24,9 +24,12 @@ def _one_shot(body: str) -> bool:
 
 
 def _image_has_healthcheck(body: str) -> bool:
-    """A service built here inherits the HEALTHCHECK of its Dockerfile stage."""
-    if "build: *web-build" in body:
-        stage = repo_text("Dockerfile").split(" AS web\n", 1)[1].split("\nFROM ", 1)[0]
+    """A service built here inherits the HEALTHCHECK of its Dockerfile (stage)."""
+    anchor = re.search(r"build: \*([\w-]+)", body)
+    if anchor:
+        build = re.search(rf"&{anchor.group(1)}\n((?:  .*\n)*)", repo_text("docker-compose.yml")).group(1)
+        target = re.search(r"target:\s*(\S+)", build).group(1)
+        stage = repo_text("Dockerfile").split(f" AS {target}\n", 1)[1].split("\nFROM ", 1)[0]
         return "HEALTHCHECK" in stage
     context = re.search(r"context:\s*\./(\S+)", body)
     return bool(context) and "HEALTHCHECK" in (REPO / context.group(1) / "Dockerfile").read_text()

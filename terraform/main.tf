@@ -71,7 +71,7 @@ resource "docker_network" "ops" {
 }
 
 resource "docker_volume" "data" {
-  for_each = toset(["pgdata", "media", "otel-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
+  for_each = toset(["pgdata", "media", "backups", "backup-status", "otel-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
   name     = "${var.project}-${each.key}"
 }
 
@@ -94,6 +94,22 @@ resource "docker_image" "nginx" {
     context    = local.repo
     target     = "nginx"
     build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE }
+  }
+  triggers = { inputs = local.web_inputs_sha }
+}
+
+# The app image plus PostgreSQL's client of the server's major version (the Dockerfile's backup stage).
+resource "docker_image" "backup" {
+  name         = "${var.project}-backup:terraform"
+  keep_locally = true
+  build {
+    context = local.repo
+    target  = "backup"
+    build_args = {
+      PYTHON_IMAGE   = local.images.PYTHON_IMAGE
+      NGINX_IMAGE    = local.images.NGINX_IMAGE
+      POSTGRES_IMAGE = local.images.POSTGRES_IMAGE
+    }
   }
   triggers = { inputs = local.web_inputs_sha }
 }

@@ -149,3 +149,25 @@ variable "image_overrides" {
     error_message = "Every image override must carry a version tag (not latest) or a sha256 digest."
   }
 }
+
+variable "backup_interval_seconds" {
+  description = "Seconds between scheduled backups (BACKUP_INTERVAL_SECONDS); the BackupTooOld alert expects at least one a day."
+  type        = number
+  default     = 86400
+
+  validation {
+    condition     = var.backup_interval_seconds >= 300 && var.backup_interval_seconds <= 86400
+    error_message = "backup_interval_seconds must be from 300 (5 minutes) to 86400 (a day)."
+  }
+}
+
+variable "backup_keep" {
+  description = "How many backups the backups volume keeps (BACKUP_KEEP); older ones are pruned after a success."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.backup_keep >= 1 && floor(var.backup_keep) == var.backup_keep
+    error_message = "backup_keep must be a whole number of at least 1."
+  }
+}

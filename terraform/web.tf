@@ -40,6 +40,8 @@ resource "docker_container" "web" {
     OTEL_SERVICE_NAME           = "tweetstack-web"
     OTEL_BSP_SCHEDULE_DELAY     = "1000"
     SENTRY_DSN                  = var.sentry_dsn
+    # Written by the backup container, exported on /metrics (backup_last_success_timestamp_seconds).
+    BACKUP_STATUS_FILE = local.backup_status_file
   }) : "${key}=${value}"]
 
   networks_advanced {
@@ -51,6 +53,11 @@ resource "docker_container" "web" {
   volumes {
     volume_name    = docker_volume.data["media"].name
     container_path = "/srv/media"
+  }
+  volumes {
+    volume_name    = docker_volume.data["backup-status"].name
+    container_path = dirname(local.backup_status_file)
+    read_only      = true
   }
   read_only = true
   tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }

@@ -111,6 +111,29 @@ run "every_container_is_bounded_and_checked" {
   }
 }
 
+run "backups_are_scheduled_and_their_status_reaches_the_replicas" {
+  command = plan
+
+  variables {
+    backup_interval_seconds = 3600
+  }
+
+  assert {
+    condition     = contains(docker_container.backup.env, "BACKUP_INTERVAL_SECONDS=3600") && contains(docker_container.backup.env, "BACKUP_STATUS_FILE=/srv/status/backup.json")
+    error_message = "the backup container must run on the interval and write the status file"
+  }
+
+  assert {
+    condition     = alltrue([for web in docker_container.web : contains(web.env, "BACKUP_STATUS_FILE=/srv/status/backup.json") && anytrue([for v in web.volumes : v.volume_name == "tweetstack-backup-status" && v.read_only == true])])
+    error_message = "every replica must read the backup status volume (read-only) at the same path"
+  }
+
+  assert {
+    condition     = docker_container.backup.memory > 0 && docker_container.backup.restart == "unless-stopped" && length(docker_container.backup.healthcheck) == 1
+    error_message = "the backup container needs a memory limit, a restart policy and a healthcheck"
+  }
+}
+
 run "zero_replicas_is_refused" {
   command = plan
 
