@@ -32,7 +32,7 @@ def debug_off(deployment: Deployment) -> Result:
 
 def check_deploy(deployment: Deployment) -> Result:
     warnings = deployment.probe["deploy_warnings"]
-    checked = "`manage.py check --deploy` in the running app: no warning"
+    checked = "`manage.py check --deploy` in the running app"
     if isinstance(warnings, dict):
         return Result(FAIL, f"{checked}: the checks did not run ({warnings['error']})", "see the app's log")
     defects = [
@@ -46,10 +46,10 @@ def check_deploy(deployment: Deployment) -> Result:
     if tls_only:
         return Result(
             WARN,
-            f"{checked} but {', '.join(tls_only)} (SSL redirect, Secure cookies: off on plain HTTP)",
+            f"{checked}: only {', '.join(tls_only)} (SSL redirect, Secure cookies), off on plain HTTP",
             "behind TLS set DJANGO_SECURE_SSL_REDIRECT=true and DJANGO_SECURE_COOKIES=true",
         )
-    return Result(PASS, checked)
+    return Result(PASS, f"{checked}: no warning")
 
 
 def hsts(deployment: Deployment) -> Result:
