@@ -94,7 +94,18 @@ def wrk(url: str, connections: int, seconds: float) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("bench-scale: wrk not found: install it with `apt-get install -y wrk`")
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s", str(SCRIPT), url],
+        # wrk needs at least as many connections as threads; two threads match the two cores.
+        [
+            "wrk",
+            f"-t{min(2, connections)}",
+            f"-c{connections}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(SCRIPT),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
