@@ -25,6 +25,8 @@ SERVICES = [
     "postgres-exporter",
     "redis-exporter",
     "nginx-exporter",
+    "mtail",
+    "node-exporter",
 ]
 
 
@@ -111,6 +113,7 @@ def urls(stack: Stack) -> dict[str, str]:
         "Alertmanager": stack.url("alertmanager"),
         "alert webhook log": str(stack.path("logs", "alert-sink.log")),
         "nginx stub_status": stack.url("nginx-status", "/stub_status"),
+        "nginx log metrics": stack.url("mtail", "/metrics"),
         "collector zPages": stack.url("otelcol-zpages", "/debug/tracez"),
         "OTLP/HTTP": stack.url("otelcol-otlp-http"),
         "OTLP/gRPC": f"127.0.0.1:{stack.ports['otelcol-otlp-grpc']}",

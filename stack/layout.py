@@ -27,6 +27,8 @@ SYSTEM_PACKAGES = {
     "prometheus-postgres-exporter": "prometheus-postgres-exporter",
     "prometheus-redis-exporter": "prometheus-redis-exporter",
     "prometheus-nginx-exporter": "prometheus-nginx-exporter",
+    "mtail": "mtail",
+    "prometheus-node-exporter": "prometheus-node-exporter",
 }
 ALERTMANAGER_CONFIG = REPO / "monitoring" / "alertmanager" / "alertmanager.yml"
 

@@ -30,6 +30,8 @@ DEFAULT_PORTS: dict[str, tuple[int, str]] = {
     "postgres-exporter": (9187, "the PostgreSQL exporter"),
     "redis-exporter": (9121, "the Redis exporter"),
     "nginx-exporter": (9113, "the nginx exporter"),
+    "mtail": (3903, "mtail: nginx's responses by status and upstream errors, from its access log"),
+    "node-exporter": (9100, "the node exporter: the data folder's filesystem, CPU and memory"),
 }
 
 

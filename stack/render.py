@@ -8,7 +8,9 @@ of the config file they were given.
 import hashlib
 import json
 import os
+import re
 import secrets
+import shlex
 import string
 from pathlib import Path
 
@@ -53,6 +55,8 @@ def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
     write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
     write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + FORM_OVERHEAD_BYTES};\n")
+    # mtail reads the access log from stdout, which supervisor writes (and rotates) to logs/nginx.log.
+    write(conf / "access-log.conf", f"# stdout only: mtail reads {stack.path('logs', 'nginx.log')}\n")
     for folder in ("static", "media", "run"):
         (stack.www / folder).mkdir(parents=True, exist_ok=True)
 
@@ -78,6 +82,8 @@ def render_prometheus(stack: Stack, metrics_token: str) -> None:
             for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
         ],
         "nginx": [([ports["nginx-exporter"]], {})],
+        "nginx-log": [([ports["mtail"]], {})],
+        "node": [([ports["node-exporter"]], {})],
         "postgres": [([ports["postgres-exporter"]], {})],
         "redis": [([ports["redis-exporter"]], {})],
         "otelcol": [([ports["otelcol-metrics"]], {})],
@@ -177,6 +183,35 @@ def otel_environment(stack: Stack) -> dict[str, str]:
     }
 
 
+def mount_point(path: Path) -> str:
+    """The mount point of the filesystem holding path (path need not exist yet)."""
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    path = path.resolve()
+    while not os.path.ismount(path):
+        path = path.parent
+    return str(path)
+
+
+def mount_points(mounts: Path = Path("/proc/self/mounts")) -> set[str]:
+    points = set()
+    for line in mounts.read_text().splitlines():
+        fields = line.split()
+        if len(fields) > 1:
+            # fstab(5) escapes of spaces, tabs, newlines and backslashes.
+            points.add(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[1]))
+    return points
+
+
+def node_exporter_mount_exclusion(stack: Stack) -> str:
+    """node_exporter's mount-points-exclude pattern: every mount point but the data folder's, so its
+    filesystem metrics (and DiskFillingUp) are about the filesystem that holds the stack's data."""
+    data = mount_point(stack.pgdata)
+    others = sorted(point for point in mount_points() if point != data)
+    return "^(" + "|".join(re.escape(point) for point in others) + ")$"
+
+
 def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str) -> dict:
     """name -> (command, environment, options); the order is the start order."""
     p = stack.ports
@@ -266,6 +301,22 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             f"{find_binary('prometheus-nginx-exporter')}"
             f" -nginx.scrape-uri=http://127.0.0.1:{p['nginx-status']}/stub_status"
             f" -web.listen-address=127.0.0.1:{p['nginx-exporter']}",
+            base,
+            {},
+        ),
+        # nginx's JSON access lines go to its stdout, which supervisor writes (and rotates) to its log.
+        "mtail": (
+            f"{find_binary('mtail')} --progs {REPO / 'monitoring' / 'mtail'}"
+            f" --logs {stack.path('logs', 'nginx.log')} --address 127.0.0.1 --port {p['mtail']}"
+            " --logtostderr",
+            base,
+            {},
+        ),
+        "node-exporter": (
+            f"{find_binary('prometheus-node-exporter')} --web.listen-address=127.0.0.1:{p['node-exporter']}"
+            " --collector.disable-defaults --collector.filesystem --collector.cpu --collector.meminfo"
+            " --collector.filesystem.mount-points-exclude="
+            + shlex.quote(node_exporter_mount_exclusion(stack)),
             base,
             {},
         ),

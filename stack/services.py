@@ -168,6 +168,8 @@ def probes(stack: Stack) -> dict:
         "postgres-exporter": lambda: http_ok(stack.url("postgres-exporter", "/metrics")),
         "redis-exporter": lambda: http_ok(stack.url("redis-exporter", "/metrics")),
         "nginx-exporter": lambda: http_ok(stack.url("nginx-exporter", "/metrics")),
+        "mtail": lambda: http_ok(stack.url("mtail", "/metrics")),
+        "node-exporter": lambda: http_ok(stack.url("node-exporter", "/metrics")),
     }
     for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
         table[name] = lambda port=port: http_ok(f"http://127.0.0.1:{port}/readyz")

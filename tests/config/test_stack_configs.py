@@ -23,6 +23,7 @@ SHARED_CONFIGS = [
     REPO / "monitoring" / "alertmanager" / "alertmanager.yml",
     REPO / "monitoring" / "otel-collector" / "config.yaml",
     REPO / "monitoring" / "jaeger" / "config.yaml",
+    REPO / "monitoring" / "mtail" / "nginx.mtail",
 ]
 
 
@@ -84,6 +85,75 @@ def test_nginx_upstream_lists_one_server_per_replica(rendered):
     assert servers == [f"server 127.0.0.1:{port};" for port in rendered.web_ports()]
 
 
+def access_log_line(**fields) -> str:
+    """One line as nginx's `log_format json` (nginx/nginx.conf) writes it, variables given or defaulted."""
+    conf = (REPO / "nginx" / "nginx.conf").read_text()
+    statement = re.search(r"log_format json escape=json (.*?);\n", conf, re.S).group(1)
+    template = "".join(re.findall(r"'([^']*)'", statement))
+    defaults = {
+        "status": "200",
+        "upstream_status": "200",
+        "request_uri": "/",
+        "time_iso8601": "2026-01-01T00:00:00+00:00",
+    }
+    values = defaults | fields
+    return re.sub(r"\$(\w+)", lambda match: str(values.get(match.group(1), "0")), template)
+
+
+def test_mtail_counts_responses_and_upstream_errors_of_nginx_s_log_format(tmp_path):
+    mtail = tool("mtail", "mtail")
+    lines = [
+        access_log_line(),
+        access_log_line(status="304", upstream_status=""),
+        # A URI cannot fake the status field: nginx escapes its quotes (escape=json).
+        access_log_line(status="404", upstream_status="404", request_uri='/\\"status\\":502,'),
+        access_log_line(status="500", upstream_status="500"),
+        # A replica refused; nginx retried on the other one: an upstream error the client did not see.
+        access_log_line(status="200", upstream_status="502, 200"),
+        access_log_line(status="502", upstream_status="502"),
+        access_log_line(status="504", upstream_status="504"),
+        # nginx's error lines share the native stack's log; they are not requests.
+        "2026/01/01 00:00:00 [error] 7#7: *1 connect() failed (111: Connection refused) while connecting"
+        ' to upstream, client: 127.0.0.1, server: _, request: "GET / HTTP/1.1"',
+    ]
+    log = tmp_path / "nginx.log"
+    log.write_text("\n".join(lines) + "\n")
+    result = run(
+        mtail, "--progs", str(REPO / "monitoring" / "mtail"), "--logs", str(log), "--one_shot",
+        "--one_shot_format", "prometheus", "--address", "127.0.0.1", "--port", "0", "--logtostderr",
+    )  # fmt: skip
+    samples = dict(re.findall(r"^(nginx_log_\w+(?:\{[^}]*\})?) (\S+)$", result.stdout, re.M))
+    assert samples == {
+        'nginx_log_requests_total{prog="nginx.mtail"}': "7",
+        'nginx_log_responses_total{prog="nginx.mtail",status_class="2xx"}': "2",
+        'nginx_log_responses_total{prog="nginx.mtail",status_class="3xx"}': "1",
+        'nginx_log_responses_total{prog="nginx.mtail",status_class="4xx"}': "1",
+        'nginx_log_responses_total{prog="nginx.mtail",status_class="5xx"}': "3",
+        'nginx_log_upstream_errors_total{prog="nginx.mtail"}': "3",
+        'nginx_log_gateway_errors_total{prog="nginx.mtail"}': "2",
+    }
+
+
+def test_mtail_exports_its_unlabelled_counters_at_zero_before_any_request(tmp_path):
+    mtail = tool("mtail", "mtail")
+    (tmp_path / "nginx.log").write_text("")
+    result = run(
+        mtail, "--progs", str(REPO / "monitoring" / "mtail"), "--logs", str(tmp_path / "nginx.log"),
+        "--one_shot", "--one_shot_format", "prometheus", "--address", "127.0.0.1", "--port", "0",
+        "--logtostderr",
+    )  # fmt: skip
+    for name in ("requests", "upstream_errors", "gateway_errors"):
+        assert f'nginx_log_{name}_total{{prog="nginx.mtail"}} 0\n' in result.stdout
+
+
+def test_node_exporter_reports_only_the_filesystem_holding_the_data(rendered):
+    exclude = re.compile(render.node_exporter_mount_exclusion(rendered))
+    data = render.mount_point(rendered.pgdata)
+    assert not exclude.search(data)
+    others = render.mount_points() - {data}
+    assert all(exclude.search(point) for point in others)
+
+
 def test_prometheus_accepts_its_config_and_rules(rendered):
     promtool = tool("promtool", "prometheus")
     result = run(promtool, "check", "config", str(rendered.path("etc", "prometheus", "prometheus.yml")))
@@ -112,6 +182,15 @@ def test_every_alert_has_for_severity_annotations_and_an_existing_runbook():
             runbook = re.search(r"runbook_url:\s*\"?([^\"\s]+)", block).group(1)
             assert (REPO / runbook).is_file(), f"{runbook} does not exist"
     assert alerts
+
+
+def test_every_scrape_job_gets_a_target_file(rendered):
+    jobs = re.findall(
+        r"files: \[targets/([\w-]+)\.json\]", (REPO / "monitoring/prometheus/prometheus.yml").read_text()
+    )
+    assert {"nginx-log", "node"} <= set(jobs)
+    for job in jobs:
+        assert rendered.path("etc", "prometheus", "targets", f"{job}.json").is_file(), job
 
 
 def test_scrape_interval_override_is_a_target_label_not_a_copied_config(rendered):
