@@ -80,6 +80,7 @@ def test_the_issue_s_alerts_all_exist():
         "WebReplicaDown", "AllWebReplicasDown", "ErrorBudgetBurn", "HighLatency", "PostgresDown",
         "PostgresTooManyConnections", "RedisDown", "RedisMemoryHigh", "CacheHitRatioLow",
         "OtelCollectorDroppingSpans", "PrometheusTargetMissing", "DiskFillingUp", "Watchdog",
+        "NginxUpstreamErrors",
     }  # fmt: skip
     assert wanted <= set(alert_names())
 
