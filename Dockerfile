@@ -88,9 +88,10 @@ CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do python /app/app/manage.py
 FROM ${NGINX_IMAGE} AS nginx
 COPY --from=web /app/static /srv/www/static
 # Non-root (the image's nginx user): it listens on unprivileged ports and writes only run/ (pid and
-# temporary files, see nginx/nginx.conf); the configs, static files and media are read-only to it.
+# temporary files, see nginx/nginx.conf) and logs/ (the access log mtail reads, a volume in the
+# runtimes); the configs, static files and media are read-only to it.
 RUN install -d -m 0755 /srv/www/media \
-    && install -d -o nginx -g nginx -m 0755 /srv/www/run
+    && install -d -o nginx -g nginx -m 0755 /srv/www/run /srv/www/logs
 USER 101:101
 # nginx.conf and the address files it includes are mounted at /etc/tweetstack/nginx by the runtime,
 # which also probes the internal listener (its port is in the mounted listen-internal.conf).

@@ -37,6 +37,8 @@ locals {
     postgres_exporter   = 9187
     redis_exporter      = 9121
     nginx_exporter      = 9113
+    mtail               = 3903
+    node_exporter       = 9100
   }
 
   # Alertmanager 0.25 reads no variables: the webhook's port is written once, in alertmanager.yml.
@@ -71,7 +73,7 @@ resource "docker_network" "ops" {
 }
 
 resource "docker_volume" "data" {
-  for_each = toset(["pgdata", "media", "backups", "backup-status", "otel-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
+  for_each = toset(["pgdata", "media", "backups", "backup-status", "otel-logs", "nginx-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
   name     = "${var.project}-${each.key}"
 }
 
@@ -134,11 +136,22 @@ resource "docker_image" "jaeger" {
   triggers = { inputs = filesha1("${local.repo}/monitoring/jaeger/go.sum") }
 }
 
+# mtail from Debian's package (the native stack's release); its program is uploaded (monitoring.tf).
+resource "docker_image" "mtail" {
+  name         = "${var.project}-mtail:terraform"
+  keep_locally = true
+  build {
+    context    = "${local.repo}/monitoring/mtail"
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE }
+  }
+  triggers = { inputs = filesha1("${local.repo}/monitoring/mtail/Dockerfile") }
+}
+
 # --- images run as published.
 resource "docker_image" "pulled" {
   for_each = toset([
     "POSTGRES_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "ALERTMANAGER_IMAGE", "GRAFANA_IMAGE", "LOKI_IMAGE",
-    "POSTGRES_EXPORTER_IMAGE", "REDIS_EXPORTER_IMAGE", "NGINX_EXPORTER_IMAGE",
+    "POSTGRES_EXPORTER_IMAGE", "REDIS_EXPORTER_IMAGE", "NGINX_EXPORTER_IMAGE", "NODE_EXPORTER_IMAGE",
   ])
   name         = local.images[each.key]
   keep_locally = true

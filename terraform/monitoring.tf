@@ -31,6 +31,8 @@ locals {
       labels  = { service_instance = "web-${index}" }
     }]
     nginx                 = [{ targets = ["nginx-exporter:${local.ports.nginx_exporter}"], labels = {} }]
+    "nginx-log"           = [{ targets = ["mtail:${local.ports.mtail}"], labels = {} }]
+    node                  = [{ targets = ["node-exporter:${local.ports.node_exporter}"], labels = {} }]
     postgres              = [{ targets = ["postgres-exporter:${local.ports.postgres_exporter}"], labels = {} }]
     redis                 = [{ targets = ["redis-exporter:${local.ports.redis_exporter}"], labels = {} }]
     otelcol               = [{ targets = ["otel-collector:${local.ports.otelcol_metrics}"], labels = {} }]
@@ -360,4 +362,74 @@ resource "docker_container" "nginx_exporter" {
   log_driver = "json-file"
   log_opts   = local.log_opts
   depends_on = [docker_container.nginx]
+}
+
+# nginx's responses by status class and upstream errors, from the access log nginx writes on the
+# nginx-logs volume (nginx.tf) with the shared program monitoring/mtail/nginx.mtail.
+resource "docker_container" "mtail" {
+  name     = "${var.project}-mtail"
+  hostname = "mtail"
+  image    = docker_image.mtail.image_id
+  command  = ["--logs", "/var/log/nginx/${basename(local.nginx_access_log)}", "--port", tostring(local.ports.mtail)]
+  upload {
+    file    = "/etc/mtail/nginx.mtail"
+    content = file("${local.repo}/monitoring/mtail/nginx.mtail")
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["mtail"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["nginx-logs"].name
+    container_path = "/var/log/nginx"
+    read_only      = true
+  }
+  healthcheck {
+    test     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.ports.mtail}/metrics', timeout=2)"]
+    interval = "15s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+  depends_on = [docker_container.nginx]
+}
+
+# The PostgreSQL volume's filesystem for DiskFillingUp (plus CPU and memory): node_exporter sees the
+# volumes mounted under /data; every other mount point of its container is excluded.
+resource "docker_container" "node_exporter" {
+  name     = "${var.project}-node-exporter"
+  hostname = "node-exporter"
+  image    = docker_image.pulled["NODE_EXPORTER_IMAGE"].image_id
+  command = [
+    "--web.listen-address=:${local.ports.node_exporter}",
+    "--collector.disable-defaults",
+    "--collector.filesystem",
+    "--collector.cpu",
+    "--collector.meminfo",
+    "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|etc|run)?($|/)",
+  ]
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["node-exporter"]
+  }
+  volumes {
+    volume_name    = docker_volume.data["pgdata"].name
+    container_path = "/data/pgdata"
+    read_only      = true
+  }
+  healthcheck {
+    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.node_exporter}/metrics"]
+    interval = "15s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
 }

@@ -1,4 +1,4 @@
-# nginx in front of the web replicas: the shared nginx/ configs uploaded as they are, plus the four
+# nginx in front of the web replicas: the shared nginx/ configs uploaded as they are, plus the five
 # address files they include, rendered here (see the header of nginx/nginx.conf).
 
 locals {
@@ -10,8 +10,11 @@ locals {
     "listen-public.conf"   = "listen ${local.ports.nginx};\n"
     "listen-internal.conf" = "listen ${local.ports.nginx_status};\n"
     "limits.conf"          = "client_max_body_size ${local.client_max_body_size};\n"
+    # Besides stdout: a file under the prefix (/srv/www) on the nginx-logs volume, which mtail reads.
+    "access-log.conf" = "access_log ${local.nginx_access_log} json;\n"
   }
-  nginx_shared = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
+  nginx_access_log = "logs/access.log"
+  nginx_shared     = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
 }
 
 resource "docker_container" "nginx" {
@@ -43,6 +46,10 @@ resource "docker_container" "nginx" {
     volume_name    = docker_volume.data["media"].name
     container_path = "/srv/www/media"
     read_only      = true
+  }
+  volumes {
+    volume_name    = docker_volume.data["nginx-logs"].name
+    container_path = "/srv/www/logs"
   }
 
   healthcheck {

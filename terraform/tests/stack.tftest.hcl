@@ -32,8 +32,9 @@ run "three_replicas_behind_nginx_and_prometheus" {
       "/etc/tweetstack/nginx/nginx.conf", "/etc/tweetstack/nginx/proxy.conf", "/etc/tweetstack/nginx/security-headers.conf",
       "/etc/tweetstack/nginx/web-replicas.conf", "/etc/tweetstack/nginx/listen-public.conf",
       "/etc/tweetstack/nginx/listen-internal.conf", "/etc/tweetstack/nginx/limits.conf",
+      "/etc/tweetstack/nginx/access-log.conf",
     ])
-    error_message = "nginx must get the shared nginx/*.conf and the four address files they include"
+    error_message = "nginx must get the shared nginx/*.conf and the five address files they include"
   }
 
   assert {
@@ -95,7 +96,8 @@ run "every_container_is_bounded_and_checked" {
       docker_container.postgres, docker_container.redis, docker_container.nginx, docker_container.otelcol,
       docker_container.jaeger, docker_container.prometheus, docker_container.alertmanager, docker_container.alert_sink,
       docker_container.loki, docker_container.grafana, docker_container.postgres_exporter,
-      docker_container.redis_exporter, docker_container.nginx_exporter,
+      docker_container.redis_exporter, docker_container.nginx_exporter, docker_container.mtail,
+      docker_container.node_exporter,
     ]) : c.memory > 0 && c.restart == "unless-stopped" && c.log_opts["max-size"] == "10m" && length(c.healthcheck) == 1 && c.wait])
     error_message = "every long-running container needs a memory limit, restart policy, capped logs, a healthcheck and wait"
   }
@@ -131,6 +133,30 @@ run "backups_are_scheduled_and_their_status_reaches_the_replicas" {
   assert {
     condition     = docker_container.backup.memory > 0 && docker_container.backup.restart == "unless-stopped" && length(docker_container.backup.healthcheck) == 1
     error_message = "the backup container needs a memory limit, a restart policy and a healthcheck"
+  }
+}
+
+run "mtail_reads_nginx_s_access_log_and_node_exporter_the_data_volume" {
+  command = plan
+
+  assert {
+    condition     = local.nginx_rendered["access-log.conf"] == "access_log logs/access.log json;\n" && anytrue([for v in docker_container.nginx.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/srv/www/logs"])
+    error_message = "nginx must write its access log under its prefix (/srv/www) on the nginx-logs volume"
+  }
+
+  assert {
+    condition     = anytrue([for v in docker_container.mtail.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/var/log/nginx" && v.read_only == true]) && contains(docker_container.mtail.command, "/var/log/nginx/access.log")
+    error_message = "mtail must read nginx's access log from the shared volume, read-only"
+  }
+
+  assert {
+    condition     = anytrue([for v in docker_container.node_exporter.volumes : v.volume_name == "tweetstack-pgdata" && v.container_path == "/data/pgdata" && v.read_only == true])
+    error_message = "node-exporter must mount the PostgreSQL volume read-only under /data"
+  }
+
+  assert {
+    condition     = [for job in ["nginx-log", "node"] : jsondecode(local.prometheus_uploads["targets/${job}.json"])[0].targets[0]] == ["mtail:3903", "node-exporter:9100"]
+    error_message = "Prometheus must scrape mtail (job nginx-log) and node-exporter (job node)"
   }
 }
 

@@ -21,6 +21,7 @@ SHARED_CONFIGS = [
     "monitoring/alertmanager/alertmanager.yml",
     "monitoring/otel-collector/config.yaml",
     "monitoring/jaeger/config.yaml",
+    "monitoring/mtail/nginx.mtail",
 ]
 
 
@@ -80,6 +81,7 @@ def test_every_service_has_a_healthcheck(compose_prod):
         "Dockerfile": (REPO / "Dockerfile").read_text(),
         "monitoring/otel-collector": (REPO / "monitoring/otel-collector/Dockerfile").read_text(),
         "monitoring/jaeger": (REPO / "monitoring/jaeger/Dockerfile").read_text(),
+        "monitoring/mtail": (REPO / "monitoring/mtail/Dockerfile").read_text(),
     }
     for name, service in compose_prod["services"].items():
         if name in ONE_SHOT:
@@ -225,3 +227,41 @@ def test_example_env_file_names_every_variable_compose_requires():
     )
     assert set(TEST_ENV) == set(example)
     assert all(example[secret] == "change-me" for secret in SECRETS)
+
+
+def test_mtail_reads_the_access_log_nginx_writes_on_a_shared_volume(compose_prod):
+    services = compose_prod["services"]
+
+    def mount(service, volume):
+        return next(v for v in services[service]["volumes"] if v.get("source") == volume)
+
+    access_log = compose_prod["configs"]["nginx-access-log"]["content"]
+    log_file = re.search(r"^access_log (\S+) json;$", access_log, re.M).group(1)
+    nginx_dir = mount("nginx", "nginx-logs")["target"]
+    # nginx's prefix is /srv/www (the image's CMD): a relative path is under it.
+    assert f"/srv/www/{log_file}".startswith(nginx_dir + "/")
+    mtail = mount("mtail", "nginx-logs")
+    assert mtail["read_only"] is True
+    read = services["mtail"]["command"][services["mtail"]["command"].index("--logs") + 1]
+    assert read == mtail["target"] + f"/srv/www/{log_file}".removeprefix(nginx_dir)
+
+
+def test_node_exporter_reports_the_postgres_volume_and_no_other_mount(compose_prod):
+    node = compose_prod["services"]["node-exporter"]
+    data = next(v for v in node["volumes"] if v.get("source") == "pgdata")
+    assert data["read_only"] is True and data["target"].startswith("/data/")
+    flag = next(
+        arg for arg in node["command"] if arg.startswith("--collector.filesystem.mount-points-exclude=")
+    )
+    exclude = re.compile(flag.split("=", 1)[1])
+    assert not exclude.search(data["target"])
+    for other in (
+        "/",
+        "/etc/hosts",
+        "/etc/resolv.conf",
+        "/dev/pts",
+        "/proc",
+        "/sys/fs/cgroup",
+        "/run/secrets",
+    ):
+        assert exclude.search(other), other

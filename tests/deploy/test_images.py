@@ -7,7 +7,12 @@ import pytest
 
 from tests.deploy.conftest import REPO, run
 
-DOCKERFILES = ["Dockerfile", "monitoring/otel-collector/Dockerfile", "monitoring/jaeger/Dockerfile"]
+DOCKERFILES = [
+    "Dockerfile",
+    "monitoring/otel-collector/Dockerfile",
+    "monitoring/jaeger/Dockerfile",
+    "monitoring/mtail/Dockerfile",
+]
 
 
 def versions() -> dict[str, str]:
