@@ -53,6 +53,8 @@ def up_values(stack, instance: str) -> list[float]:
 
 def test_killing_a_replica_under_load_loses_no_request_and_fires_web_replica_down(stack):
     victim = "web-0"
+    # Run first in a session, the kill could land before Prometheus has a history of `up` to compare.
+    wait_until(lambda: len(up_values(stack, victim)) >= 10, 30, f"Prometheus has not scraped {victim} yet")
     old_pid = stack.program_pid(victim)
     killed_at = datetime.now(UTC)
     stop = threading.Event()
