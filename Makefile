@@ -54,12 +54,12 @@ loadtest: install ## Locust load test, summary printed (URL=base URL, default th
 bench-scale: install ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
 	$(PY) -m loadtest.bench_scale
 
-backup: install ## back up the native stack's database and media into var/backups (BACKUP_DIR, BACKUP_KEEP)
+backup: install ## back up the native stack's database and media into var/stack/backups (BACKUP_DIR, BACKUP_KEEP)
 	$(PY) -m stack manage backup
 
 BACKUP ?=
-restore: install ## restore BACKUP=var/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
-	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/tweetstack-<time> [FORCE=1]"; exit 2; }
+restore: install ## restore BACKUP=var/stack/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/stack/backups/tweetstack-<time> [FORCE=1]"; exit 2; }
 	$(PY) -m stack manage restore $(BACKUP) $(if $(FORCE),--force)
 
 restore-drill: install ## restore the newest backup into a scratch database and check it

@@ -153,6 +153,8 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
         "DEPLOYMENT_ENVIRONMENT": "native-stack",
         # nginx sets X-Real-IP (nginx/proxy.conf); without it every client would share nginx's address.
         "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
+        # Backups, their status and the checklist's results stay with the stack's other state.
+        "BACKUP_DIR": str(stack.path("backups")),
     }
     # App settings a caller may tune for this stack (limits, rate limits, the benchmark's on/off switches).
     env |= {
