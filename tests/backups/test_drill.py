@@ -100,6 +100,7 @@ def test_retention_keeps_the_newest_backups(settings, tmp_path):
 
 def test_a_failed_backup_leaves_no_backup_behind(settings, tmp_path, monkeypatch):
     settings.BACKUP_DIR = tmp_path / "backups"
+    settings.BACKUP_STATUS_FILE = tmp_path / "backups" / "status.json"
     monkeypatch.setenv("PATH", "/nonexistent")  # pg_dump cannot be found
     with pytest.raises(CommandError, match="pg_dump not found"):
         call_command("backup")
