@@ -56,9 +56,15 @@ resource "docker_container" "otelcol" {
   hostname = "otel-collector"
   image    = docker_image.otelcol.image_id
   env      = [for key, value in local.otel_env : "${key}=${value}"]
+  # The shared config plus the Loki overlay (logs to Loki as well as to the file sink).
+  command = ["--config=/etc/otelcol/config.yaml", "--config=/etc/otelcol/loki.yaml"]
   upload {
     file    = "/etc/otelcol/config.yaml"
     content = file("${local.repo}/monitoring/otel-collector/config.yaml")
+  }
+  upload {
+    file    = "/etc/otelcol/loki.yaml"
+    content = file("${local.repo}/monitoring/otel-collector/loki.yaml")
   }
   networks_advanced {
     name    = docker_network.back.id
