@@ -20,34 +20,34 @@ def _by(scaling, path: str, light: bool = False) -> dict:
     return dict(sorted(chosen.items()))
 
 
+def _chart(path: Path, replicas: list[int], series: dict[str, list[float]], ylabel: str, title: str) -> str:
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for label, values in series.items():
+        axis.plot(replicas, values, marker="o", label=label)
+    axis.set(xlabel="web replicas (1 worker each)", ylabel=ylabel, title=title)
+    axis.set_xticks(replicas)
+    axis.set_ylim(bottom=0)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path.name
+
+
 def _charts(out: Path, timeline: dict, ceiling: dict) -> list[str]:
     replicas = list(timeline)
-    figure, axis = plt.subplots(figsize=(6, 4))
-    axis.plot(replicas, [timeline[r].rps for r in replicas], marker="o", label="timeline /explore/")
-    axis.plot(replicas, [ceiling[r].rps for r in replicas], marker="s", label="ceiling /healthz")
-    axis.set(
-        xlabel="web replicas (1 worker each)", ylabel="requests per second", title="Throughput by replicas"
-    )
-    axis.set_xticks(replicas)
-    axis.set_ylim(bottom=0)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(out / "rps.png", dpi=110)
-    plt.close(figure)
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    for label, attribute in (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms")):
-        axis.plot(replicas, [getattr(timeline[r], attribute) for r in replicas], marker="o", label=label)
-    axis.set(
-        xlabel="web replicas (1 worker each)", ylabel="latency (ms)", title="Timeline latency by replicas"
-    )
-    axis.set_xticks(replicas)
-    axis.set_ylim(bottom=0)
-    axis.legend()
-    figure.tight_layout()
-    figure.savefig(out / "latency.png", dpi=110)
-    plt.close(figure)
-    return ["rps.png", "latency.png"]
+    throughput = {
+        "timeline /explore/": [timeline[r].rps for r in replicas],
+        "ceiling /healthz": [ceiling[r].rps for r in replicas],
+    }
+    latency = {
+        label: [getattr(timeline[r], attribute) for r in replicas]
+        for label, attribute in (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"))
+    }
+    return [
+        _chart(out / "rps.png", replicas, throughput, "requests per second", "Throughput by replicas"),
+        _chart(out / "latency.png", replicas, latency, "latency (ms)", "Timeline latency by replicas"),
+    ]
 
 
 def _verdict(ok: bool, text: str) -> str:
