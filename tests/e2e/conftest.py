@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,16 @@ class RunningStack:
                 with contextlib.suppress(ValueError):
                     entries.append(json.loads(line))
         return entries
+
+    def alerts_received(self, alertname: str, since: datetime) -> list[dict]:
+        """Alerts of that name the stack's webhook receiver logged, started at or after `since`."""
+        return [
+            entry
+            for entry in self.json_log("alert-sink")
+            if entry.get("event") == "alert"
+            and entry.get("alertname") == alertname
+            and datetime.fromisoformat(entry["starts_at"].replace("Z", "+00:00")) >= since
+        ]
 
     def supervisorctl(self, *arguments: str) -> str:
         conf = str(self.state / "supervisord.conf")

@@ -22,19 +22,6 @@ def rule_groups(stack) -> list[dict]:
     return http(stack.url("prometheus", "/api/v1/rules")).json()["data"]["groups"]
 
 
-def alerts_received(stack, alertname: str, since: datetime) -> list[dict]:
-    received = []
-    for line in stack.log_lines("alert-sink"):
-        if not line.startswith("{"):
-            continue
-        alert = json.loads(line)
-        if alert.get("event") != "alert" or alert.get("alertname") != alertname:
-            continue
-        if datetime.fromisoformat(alert["starts_at"].replace("Z", "+00:00")) >= since:
-            received.append(alert)
-    return received
-
-
 def test_every_rule_loads_and_evaluates_without_error(stack):
     def all_evaluated():
         return all(group["lastEvaluation"].startswith("20") for group in rule_groups(stack))
@@ -59,7 +46,7 @@ def test_every_metric_the_rules_read_exists_in_the_live_prometheus(stack):
 
 def test_the_watchdog_reaches_the_webhook(stack):
     def arrived():
-        return alerts_received(stack, "Watchdog", datetime(2000, 1, 1, tzinfo=UTC))
+        return stack.alerts_received("Watchdog", datetime(2000, 1, 1, tzinfo=UTC))
 
     alert = wait_until(arrived, 90, "the Watchdog never reached the Alertmanager webhook", 1)[0]
     assert alert["status"] == "firing"

@@ -1,6 +1,5 @@
 """A replica SIGKILLed under load: no failed request, supervisor restarts it, its alert fires."""
 
-import json
 import os
 import signal
 import threading
@@ -93,20 +92,8 @@ def test_killing_a_replica_under_load_loses_no_request_and_fires_web_replica_dow
     wait_until(down_then_up, 30, f"Prometheus never saw up go 0 then 1: {up_values(stack, victim)}")
 
     def alert_received():
-        for line in stack.log_lines("alert-sink"):
-            if line.startswith("{"):
-                alert = json.loads(line)
-                if alert.get("event") != "alert":
-                    continue
-                labels = alert.get("labels", {})
-                started = datetime.fromisoformat(alert["starts_at"].replace("Z", "+00:00"))
-                if (
-                    alert.get("alertname") == "WebReplicaDown"
-                    and labels.get("service_instance") == victim
-                    and started >= killed_at
-                ):
-                    return alert
-        return None
+        alerts = stack.alerts_received("WebReplicaDown", killed_at)
+        return next((a for a in alerts if a.get("labels", {}).get("service_instance") == victim), None)
 
     # Evaluated every 15 s, firing after `for: 15s`, then Alertmanager's group_wait of 10 s.
     alert = wait_until(alert_received, 120, "WebReplicaDown never reached the Alertmanager webhook", 1)
