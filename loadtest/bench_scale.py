@@ -22,8 +22,12 @@ from pathlib import Path
 
 import psutil
 
+from loadtest import profile
+from loadtest.flamegraph import write_svg
+
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).with_name("summary.lua")
+PROFILE_RATE = 100  # samples per second
 
 
 @dataclass
@@ -90,27 +94,53 @@ def cpu_seconds(groups: list[list[psutil.Process]]) -> list[float]:
     return totals
 
 
-def wrk(url: str, connections: int, seconds: float) -> dict:
+def wrk_command(url: str, connections: int, seconds: float) -> list[str]:
     if not shutil.which("wrk"):
         raise SystemExit("bench-scale: wrk not found: install it with `apt-get install -y wrk`")
-    result = subprocess.run(
-        # wrk needs at least as many connections as threads; two threads match the two cores.
-        [
-            "wrk",
-            f"-t{min(2, connections)}",
-            f"-c{connections}",
-            f"-d{seconds:g}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(SCRIPT),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    # wrk needs at least as many connections as threads; two threads match the two cores.
+    return [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(SCRIPT),
+        url,
+    ]
+
+
+def wrk(url: str, connections: int, seconds: float) -> dict:
+    command = wrk_command(url, connections, seconds)
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def profile_under_load(
+    url: str, pid: int, *, replicas: int, connections: int, seconds: float, out: Path, name: str
+) -> profile.Profile:
+    """py-spy on one worker (pid) while wrk loads url; collapsed stacks, summary and flamegraph in out.
+
+    A pass of its own after the measurements: py-spy pauses the worker for each sample, which must
+    not show in the measured numbers.
+    """
+    load = subprocess.Popen(wrk_command(url, connections, seconds + 2), stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1)  # sample only while the load is steady
+        stacks_file = profile.record(pid, seconds, out / f"profile-{name}.collapsed", rate=PROFILE_RATE)
+    finally:
+        output, _ = load.communicate()
+    result = json.loads(output.strip().splitlines()[-1])
+    # nginx spreads requests round-robin, so each replica served its share of them.
+    requests = result["requests"] / (result["duration_us"] / 1e6) * seconds / replicas
+    stacks = profile.read_stacks(stacks_file)
+    profile.write_stacks(stacks, stacks_file)
+    aggregated = profile.aggregate(stacks, rate=PROFILE_RATE, requests=requests)
+    title = f"{name}: {url}, {replicas} replica(s), {connections} connections, {seconds:g} s"
+    (out / f"profile-{name}.txt").write_text(profile.summary(aggregated, title))
+    write_svg(stacks, out / f"profile-{name}.svg", title)
+    return aggregated
 
 
 def measure(env: dict, replicas: int, path: str, connections: int, seconds: float) -> Measurement:
@@ -154,13 +184,30 @@ def measure_running(env: dict, replicas: int, connections: int, duration: float)
     return results
 
 
-def run_replicas(state: Path, replicas: int, args, extra_env: dict | None = None) -> list[Measurement]:
+def run_replicas(
+    state: Path, replicas: int, args, extra_env: dict | None = None, profile_name: str | None = None
+) -> tuple[list[Measurement], profile.Profile | None]:
+    """Measure a stack of `replicas`; with profile_name, then profile one worker under the timeline load."""
     env = stack_env(state, replicas, extra_env or {})
     print(f"bench-scale: starting the stack with {replicas} replica(s)", flush=True)
     stack(env, "up")
     try:
         seed(env, args.tweets)
-        return measure_running(env, replicas, args.connections, args.duration)
+        measurements = measure_running(env, replicas, args.connections, args.duration)
+        if not profile_name:
+            return measurements, None
+        worker = replica_processes(env, replicas)[0][1]
+        print(f"  profiling web-0's worker (pid {worker.pid}) for {args.profile_seconds:g} s", flush=True)
+        profiled = profile_under_load(
+            site_url(env) + "/explore/",
+            worker.pid,
+            replicas=replicas,
+            connections=args.connections,
+            seconds=args.profile_seconds,
+            out=args.out,
+            name=profile_name,
+        )
+        return measurements, profiled
     finally:
         stack(env, "down")
 
@@ -204,9 +251,15 @@ def main(argv=None) -> int:
     parser.add_argument("--state", type=Path, default=REPO / "var" / "bench" / "stack")
     parser.add_argument("--out", type=Path, help="report folder (default docs/benchmarks/<date>-scale)")
     parser.add_argument("--no-overhead", action="store_true", help="skip the observability on/off comparison")
+    parser.add_argument(
+        "--profile-seconds",
+        type=float,
+        default=15,
+        help="py-spy a worker this long under the timeline load at the on/off replica count (0: no profile)",
+    )
     args = parser.parse_args(argv)
     started = datetime.now(UTC)
-    out = args.out or REPO / "docs" / "benchmarks" / f"{started:%Y-%m-%d}-scale"
+    out = args.out = args.out or REPO / "docs" / "benchmarks" / f"{started:%Y-%m-%d}-scale"
     out.mkdir(parents=True, exist_ok=True)
     # A fresh state folder: the same data for every run of the benchmark.
     subprocess.run(
@@ -217,15 +270,29 @@ def main(argv=None) -> int:
         check=False,
     )
 
-    scaling = [m for replicas in args.replicas for m in run_replicas(args.state, replicas, args)]
+    # Observability on vs off, and the profiles, at two replicas (or the first count asked for).
+    compared = 2 if 2 in args.replicas else args.replicas[0]
+    scaling, profiles = [], {}
+    for replicas in args.replicas:
+        name = "obs-on" if args.profile_seconds and replicas == compared else None
+        measurements, profiled = run_replicas(args.state, replicas, args, profile_name=name)
+        scaling += measurements
+        if profiled:
+            profiles[name] = profiled
     overhead = []
     if not args.no_overhead:
-        replicas = 2 if 2 in args.replicas else args.replicas[0]
-        on = next(m for m in scaling if m.replicas == replicas and m.path == "/explore/")
-        off = run_replicas(
-            args.state, replicas, args, {"OTEL_SDK_DISABLED": "true", "METRICS_ENABLED": "false"}
+        on = next(m for m in scaling if m.replicas == compared and m.path == "/explore/")
+        name = "obs-off" if args.profile_seconds else None
+        off, profiled = run_replicas(
+            args.state,
+            compared,
+            args,
+            {"OTEL_SDK_DISABLED": "true", "METRICS_ENABLED": "false"},
+            profile_name=name,
         )
         overhead = [on, off[0]]
+        if profiled:
+            profiles[name] = profiled
 
     from loadtest.report import write_report
 
@@ -233,11 +300,15 @@ def main(argv=None) -> int:
         out,
         scaling=scaling,
         overhead=overhead,
+        profiles=profiles,
         settings={
             "tweets": args.tweets,
             "connections": args.connections,
             "duration_s": args.duration,
             "workers_per_replica": 1,
+            "profile_seconds": args.profile_seconds,
+            "profile_rate": PROFILE_RATE,
+            "profile_replicas": compared,
         },
         machine=machine(),
         versions=versions(),

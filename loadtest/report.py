@@ -8,6 +8,8 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
+from loadtest.profile import OBSERVABILITY, Profile
+
 
 def _by(scaling, path: str, light: bool = False) -> dict:
     rows = [m for m in scaling if m.path == path]
@@ -50,11 +52,71 @@ def _charts(out: Path, timeline: dict, ceiling: dict) -> list[str]:
     ]
 
 
-def _verdict(ok: bool, text: str) -> str:
-    return f"- {'met' if ok else '**missed**'}: {text}"
+def _verdict(ok: bool, text: str, shortfall: str = "") -> str:
+    return f"- {'met' if ok else '**missed**'}: {text}" + ("" if ok or not shortfall else f" ({shortfall})")
 
 
-def write_report(out: Path, *, scaling, overhead, settings, machine, versions, started: datetime) -> Path:
+def _time_section(profiles: dict[str, Profile], settings: dict) -> list[str]:
+    """Where the time goes: areas per profile, the top functions, and what observability adds."""
+    names = list(profiles)
+    lines = [
+        "",
+        "## Where the time goes",
+        "",
+        f"py-spy sampled web-0's gunicorn worker for {settings['profile_seconds']:g} s at "
+        f"{settings['profile_rate']} Hz while wrk loaded the timeline at {settings['profile_replicas']} "
+        "replicas, in a pass after the measurements (py-spy pauses the worker for each sample). Only "
+        "the thread holding the GIL is sampled, so samples measure the wall time the worker ran Python "
+        "(with every core busy, that includes moments the OS ran another process). A sample "
+        "counts for the area of its innermost frame in a known package (the standard library, asgiref "
+        "and django.utils count for their caller); *total* counts it for every area on its stack, so a "
+        "wrapper such as a middleware includes what it calls. ms/request divides by the requests the "
+        "worker served (its share of wrk's: nginx balances round-robin).",
+        "",
+        "Flamegraphs: "
+        + ", ".join(f"[{name}](profile-{name}.svg)" for name in names)
+        + "; the collapsed stacks (`profile-*.collapsed`) and text summaries (`profile-*.txt`) "
+        "are beside them.",
+        "",
+        "| area | " + " | ".join(f"{n} self | {n} total | {n} ms/request" for n in names) + " |",
+        "| --- |" + " ---: | ---: | ---: |" * len(names),
+    ]
+    first = profiles[names[0]]
+    areas = [area for p in profiles.values() for area, _ in p.areas_self.most_common()]
+    for area in dict.fromkeys(areas):
+        cells = [
+            f"{p.share(p.areas_self[area]):.1%} | {p.share(p.areas_total[area]):.1%} "
+            f"| {p.ms_per_request(p.areas_self[area]):.2f}"
+            for p in profiles.values()
+        ]
+        lines.append(f"| {area} | " + " | ".join(cells) + " |")
+    cells = [f"100% | | {p.ms_per_request(p.samples):.2f}" for p in profiles.values()]
+    lines += ["| **all** | " + " | ".join(cells) + " |", ""]
+    lines.append(f"Top functions by self samples ({names[0]}):")
+    lines += ["", *(f"- {first.share(n):.1%} {name}" for name, n in first.functions_self.most_common(8))]
+    if {"obs-on", "obs-off"} <= set(profiles):
+        on, off = profiles["obs-on"], profiles["obs-off"]
+        extra = on.ms_per_request(on.samples) - off.ms_per_request(off.samples)
+        lines += [
+            "",
+            f"With observability on, the worker runs {extra:.2f} ms more Python per request "
+            f"({on.ms_per_request(on.samples):.2f} vs {off.ms_per_request(off.samples):.2f} ms). "
+            "The observability components, by self time (ms per request):",
+            "",
+            "| component | area | on | off | on − off |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        keys = {key for p in (on, off) for key in p.components if key[0] in OBSERVABILITY}
+        rows = [(on.ms_per_request(on.components[k]), off.ms_per_request(off.components[k]), k) for k in keys]
+        for a, b, (area, component) in sorted(rows, key=lambda row: row[0] - row[1], reverse=True):
+            if max(a, b) >= 0.01:
+                lines.append(f"| {component} | {area} | {a:.2f} | {b:.2f} | {a - b:+.2f} |")
+    return lines
+
+
+def write_report(
+    out: Path, *, scaling, overhead, settings, machine, versions, started: datetime, profiles=None
+) -> Path:
     timeline, ceiling = _by(scaling, "/explore/"), _by(scaling, "/healthz")
     light = _by(scaling, "/explore/", light=True)
     charts = _charts(out, timeline, ceiling)
@@ -84,7 +146,12 @@ def write_report(out: Path, *, scaling, overhead, settings, machine, versions, s
     best = max(timeline.values(), key=lambda m: m.rps)
     ratio = best.rps / ceiling[best.replicas].rps
     lines.append(
-        _verdict(ratio >= 0.4, f"timeline ≥ 40% of the ceiling: {ratio:.0%} at {best.replicas} replicas")
+        _verdict(
+            ratio >= 0.4,
+            f"timeline ≥ 40% of the ceiling: {ratio:.0%} at {best.replicas} replicas",
+            f"{40 - 100 * ratio:.0f} points short: "
+            f"{0.4 * ceiling[best.replicas].rps - best.rps:.0f} req/s more needed",
+        )
     )
     low = light[best.replicas]
     lines.append(
@@ -115,8 +182,14 @@ def write_report(out: Path, *, scaling, overhead, settings, machine, versions, s
             f"| on | {on.rps:.1f} | {on.p50_ms:.1f} | {on.p99_ms:.1f} |",
             f"| off | {off.rps:.1f} | {off.p50_ms:.1f} | {off.p99_ms:.1f} |",
             "",
-            _verdict(cost <= 0.10, f"overhead ≤ 10% of req/s: {cost:.1%}"),
+            _verdict(
+                cost <= 0.10,
+                f"overhead ≤ 10% of req/s: {cost:.1%}",
+                f"{100 * cost - 10:.1f} points over: on needs {0.9 * off.rps - on.rps:.0f} req/s more",
+            ),
         ]
+    if profiles:
+        lines += _time_section(profiles, settings)
     lines += ["", "Raw numbers: [results.json](results.json)."]
     report = out / "report.md"
     report.write_text("\n".join(lines) + "\n")

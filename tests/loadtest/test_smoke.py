@@ -1,8 +1,14 @@
-"""A few seconds of the real load test against a real gunicorn: no errors, stats written."""
+"""A few seconds of the real load test against a real gunicorn: no errors, stats written; and a few
+seconds of bench-scale's profile of a worker under load, with its files and report section."""
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 
+import psutil
+
+from loadtest import bench_scale
+from loadtest.report import write_report
 from loadtest.run import REPO, summary
 
 
@@ -39,3 +45,46 @@ def test_a_short_load_test_has_no_errors_and_writes_its_stats(start_gunicorn, tm
     assert stats["failures"] == 0, (out / "locust_failures.csv").read_text()
     names = {row["Name"] for row in stats["endpoints"]}
     assert "/explore/" in names and "/accounts/signup/" in names
+
+
+def test_profiling_a_worker_under_load_writes_its_files_and_the_report_section(start_gunicorn, tmp_path):
+    server = start_gunicorn(WEB_CONCURRENCY="1")
+    worker = psutil.Process(server.process.pid).children()[0]
+    profiled = {
+        name: bench_scale.profile_under_load(
+            server.base + "/explore/",
+            worker.pid,
+            replicas=1,
+            connections=2,
+            seconds=2,
+            out=tmp_path,
+            name=name,
+        )
+        for name in ("obs-on", "obs-off")
+    }
+    for name in profiled:
+        assert (tmp_path / f"profile-{name}.collapsed").stat().st_size > 0
+        assert "<svg" in (tmp_path / f"profile-{name}.svg").read_text()
+        assert "template rendering" in (tmp_path / f"profile-{name}.txt").read_text()
+    assert profiled["obs-on"].samples > 10 and profiled["obs-on"].requests > 10
+
+    measured = [
+        bench_scale.Measurement(1, path, 2, rps, 5.0, 9.0, 12.0, 0, 100, 90.0)
+        for path, rps in (("/explore/", 100.0), ("/healthz", 400.0), ("/explore/", 90.0))
+    ]
+    settings = {"tweets": 0, "connections": 2, "duration_s": 2, "workers_per_replica": 1}
+    settings |= {"profile_seconds": 2, "profile_rate": bench_scale.PROFILE_RATE, "profile_replicas": 1}
+    report = write_report(
+        tmp_path,
+        scaling=measured,
+        overhead=[measured[0], measured[0]],
+        profiles=profiled,
+        settings=settings,
+        machine=bench_scale.machine(),
+        versions={},
+        started=datetime.now(UTC),
+    ).read_text()
+    assert "## Where the time goes" in report
+    assert "| template rendering |" in report and "[obs-on](profile-obs-on.svg)" in report
+    assert "The observability components, by self time" in report
+    assert "(15 points short: 60 req/s more needed)" in report
