@@ -4,7 +4,12 @@
 COMPOSE ?= docker compose
 WEB_REPLICAS ?= 2
 COMPOSE_BASE := $(COMPOSE) --env-file versions.env --env-file .env -f docker-compose.yml
-COMPOSE_PROD := $(COMPOSE_BASE) -f docker-compose.prod.yml
+# ALERTING=production delivers alerts to PagerDuty, Slack and email (docker-compose.alerting.yml).
+ALERTING ?= sink
+ifneq ($(filter-out sink production,$(ALERTING)),)
+$(error ALERTING=$(ALERTING): use sink (the alert-sink log, the default) or production)
+endif
+COMPOSE_PROD := $(COMPOSE_BASE) -f docker-compose.prod.yml $(if $(filter production,$(ALERTING)),-f docker-compose.alerting.yml)
 # terraform/provider/build.sh prints the CLI config that installs the docker provider from its local mirror.
 TERRAFORM := eval "$$(terraform/provider/build.sh)" && terraform -chdir=terraform
 
@@ -31,7 +36,7 @@ down: ## stop the development or production stack (volumes are kept)
 logs: ## follow the Compose stack's logs
 	$(COMPOSE_PROD) logs -f --tail=100
 
-prod-up: .env ## production stack behind nginx: make prod-up WEB_REPLICAS=3
+prod-up: .env ## production stack behind nginx: make prod-up WEB_REPLICAS=3 [ALERTING=production]
 	WEB_REPLICAS=$(WEB_REPLICAS) $(COMPOSE_PROD) up -d --build --wait --remove-orphans
 
 prod-ps: ## list the Compose stack's containers and their health

@@ -2,16 +2,28 @@
 
 The native stack runs it under supervisor (its log is logs/alert-sink.log), so `make stack-logs`
 shows what would have paged someone. POST /alerts takes Alertmanager's webhook payload; GET /healthz
-answers 200.
+answers 200. It listens on the port of the webhook URLs in monitoring/alertmanager/receivers.yml,
+where that port is written once; containers run this file alone, so it needs only the standard library.
 """
 
 import argparse
 import json
+import re
 import sys
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 MAX_BODY_BYTES = 1024 * 1024
+
+
+def webhook_port(receivers: Path) -> int:
+    """The loopback port every webhook receiver of the receivers file posts to."""
+    ports = set(re.findall(r"url:\s*http://127\.0\.0\.1:(\d+)/", receivers.read_text()))
+    if len(ports) != 1:
+        raise SystemExit(f"alert-sink: {receivers} must post every webhook to one http://127.0.0.1:PORT/")
+    return int(ports.pop())
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -53,10 +65,15 @@ class Handler(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--receivers", type=Path, required=True, help="Alertmanager receivers file")
+    parser.add_argument("--check", action="store_true", help="exit 0 if the sink answers (healthcheck)")
     arguments = parser.parse_args()
-    server = ThreadingHTTPServer((arguments.host, arguments.port), Handler)
-    print(json.dumps({"event": "alert_sink_listening", "port": arguments.port}), flush=True)
+    port = webhook_port(arguments.receivers)
+    if arguments.check:
+        urllib.request.urlopen(f"http://{arguments.host}:{port}/healthz", timeout=2)
+        return
+    server = ThreadingHTTPServer((arguments.host, port), Handler)
+    print(json.dumps({"event": "alert_sink_listening", "port": port}), flush=True)
     try:
         server.serve_forever()
     finally:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stack import ports as port_table
+from stack.alert_sink import webhook_port
 
 REPO = Path(__file__).resolve().parents[1]
 # Binary on PATH (or a glob) -> the Debian package that provides it.
@@ -30,7 +31,11 @@ SYSTEM_PACKAGES = {
     "mtail": "mtail",
     "prometheus-node-exporter": "prometheus-node-exporter",
 }
-ALERTMANAGER_CONFIG = REPO / "monitoring" / "alertmanager" / "alertmanager.yml"
+ALERTMANAGER_DIR = REPO / "monitoring" / "alertmanager"
+# The routing tree, and the receivers appended to it: webhooks to the alert sink, or production's.
+ALERTMANAGER_ROUTES = ALERTMANAGER_DIR / "alertmanager.yml"
+LOCAL_RECEIVERS = ALERTMANAGER_DIR / "receivers.yml"
+PRODUCTION_RECEIVERS = ALERTMANAGER_DIR / "receivers.production.yml"
 
 
 class StackError(SystemExit):
@@ -54,12 +59,15 @@ def find_binary(name: str) -> str:
     return path
 
 
+def alertmanager_config(receivers: Path = LOCAL_RECEIVERS) -> str:
+    """The one file Alertmanager loads: the routes, then a receivers file (Compose and Terraform concatenate
+    the same two files)."""
+    return ALERTMANAGER_ROUTES.read_text() + receivers.read_text()
+
+
 def alert_webhook_port() -> int:
-    """The webhook port is written once, in alertmanager.yml (Alertmanager 0.25 reads no variables)."""
-    match = re.search(r"url:\s*http://127\.0\.0\.1:(\d+)/", ALERTMANAGER_CONFIG.read_text())
-    if not match:
-        raise StackError(f"{ALERTMANAGER_CONFIG} has no webhook url http://127.0.0.1:PORT/...")
-    return int(match.group(1))
+    """The webhook port is written once, in receivers.yml (Alertmanager 0.25 reads no variables)."""
+    return webhook_port(LOCAL_RECEIVERS)
 
 
 @dataclass

@@ -14,7 +14,7 @@ import shlex
 import string
 from pathlib import Path
 
-from stack.layout import REPO, Stack, find_binary
+from stack.layout import LOCAL_RECEIVERS, REPO, Stack, alertmanager_config, find_binary
 
 TEMPLATES = Path(__file__).parent / "templates"
 # nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
@@ -283,7 +283,7 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             {},
         ),
         "alert-sink": (
-            f"{stack.venv_bin / 'python'} -m stack.alert_sink --port {stack.alert_port}",
+            f"{stack.venv_bin / 'python'} -m stack.alert_sink --receivers {LOCAL_RECEIVERS}",
             base,
             {},
         ),
@@ -354,6 +354,11 @@ def render_supervisor(stack: Stack, program_table: dict) -> None:
     write(stack.supervisor_conf, text, mode=0o600)
 
 
+def render_alertmanager(stack: Stack) -> None:
+    # Generated, not linked: Alertmanager reads one file, the routes followed by the sink's receivers.
+    write(stack.path("etc", "alertmanager", "alertmanager.yml"), alertmanager_config())
+
+
 def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> dict:
     django_secret = secret(stack, "django-secret-key", 50)
     metrics_token = secret(stack, "metrics-token", 32)
@@ -363,7 +368,7 @@ def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> 
         stack.path("run", "metrics", name).mkdir(parents=True, exist_ok=True)
     render_nginx(stack, image_max_bytes)
     render_prometheus(stack, metrics_token)
-    link_shared(REPO / "monitoring" / "alertmanager", stack.path("etc", "alertmanager"))
+    render_alertmanager(stack)
     table = programs(stack, binaries, django_secret, metrics_token)
     render_supervisor(stack, table)
     return table

@@ -41,9 +41,16 @@ locals {
     node_exporter       = 9100
   }
 
-  # Alertmanager 0.25 reads no variables: the webhook's port is written once, in alertmanager.yml.
-  alert_sink_port = tonumber(regex("url:\\s*http://127\\.0\\.0\\.1:(\\d+)/",
-  file("${local.repo}/monitoring/alertmanager/alertmanager.yml"))[0])
+  # Alertmanager's one config file: the routes, then the receivers var.alerting picks (the native stack
+  # and Compose join the same two files).
+  alertmanager_receivers = var.alerting == "production" ? "receivers.production.yml" : "receivers.yml"
+  alertmanager_config = join("", [
+    file("${local.repo}/monitoring/alertmanager/alertmanager.yml"),
+    file("${local.repo}/monitoring/alertmanager/${local.alertmanager_receivers}"),
+  ])
+  # The credential files receivers.production.yml reads, by name.
+  alert_secret_names = toset(regexall("/etc/alertmanager/secrets/(\\w+)",
+  file("${local.repo}/monitoring/alertmanager/receivers.production.yml"))[*][0])
 
   # nginx accepts the image plus 64 KiB for the rest of the form (stack/render.py's FORM_OVERHEAD_BYTES).
   client_max_body_size = var.image_max_bytes + 65536

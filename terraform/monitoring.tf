@@ -170,13 +170,35 @@ resource "docker_container" "alertmanager" {
     "--web.listen-address=0.0.0.0:${local.ports.alertmanager}",
     "--cluster.listen-address=",
   ]
+  # Alertmanager reads one file: the routes, then the receivers var.alerting picks.
   upload {
     file    = "/etc/alertmanager/alertmanager.yml"
-    content = file("${local.repo}/monitoring/alertmanager/alertmanager.yml")
+    content = local.alertmanager_config
+  }
+  # The production receivers' credentials, as the files receivers.production.yml names.
+  dynamic "upload" {
+    for_each = var.alerting == "production" ? nonsensitive(toset(keys(var.alert_secrets))) : toset([])
+    content {
+      file    = "/etc/alertmanager/secrets/${upload.value}"
+      content = var.alert_secrets[upload.value]
+    }
+  }
+  lifecycle {
+    precondition {
+      condition     = var.alerting != "production" || toset(nonsensitive(keys(var.alert_secrets))) == local.alert_secret_names
+      error_message = "alerting = \"production\" needs alert_secrets with exactly: ${join(", ", sort(local.alert_secret_names))}."
+    }
   }
   networks_advanced {
     name    = docker_network.back.id
     aliases = ["alertmanager"]
+  }
+  # Production receivers need a way out (PagerDuty, Slack, the mail relay): the back network has none.
+  dynamic "networks_advanced" {
+    for_each = var.alerting == "production" ? [docker_network.ops.id] : []
+    content {
+      name = networks_advanced.value
+    }
   }
   volumes {
     volume_name    = docker_volume.data["alertmanager-data"].name
@@ -195,18 +217,23 @@ resource "docker_container" "alertmanager" {
   log_opts   = local.log_opts
 }
 
-# alertmanager.yml posts to a webhook on its own loopback: this receiver shares its network namespace.
+# receivers.yml posts to a webhook on Alertmanager's loopback: this receiver shares its network namespace.
 resource "docker_container" "alert_sink" {
   name         = "${var.project}-alert-sink"
   image        = docker_image.web.image_id
-  entrypoint   = ["python", "/opt/stack/alert_sink.py", "--host", "127.0.0.1", "--port", tostring(local.alert_sink_port)]
+  entrypoint   = ["python", "/opt/stack/alert_sink.py", "--receivers", "/opt/stack/receivers.yml"]
   network_mode = "container:${docker_container.alertmanager.id}"
   upload {
     file    = "/opt/stack/alert_sink.py"
     content = file("${local.repo}/stack/alert_sink.py")
   }
+  # The sink listens on the port of these receivers' webhook URLs.
+  upload {
+    file    = "/opt/stack/receivers.yml"
+    content = file("${local.repo}/monitoring/alertmanager/receivers.yml")
+  }
   healthcheck {
-    test     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.alert_sink_port}/healthz', timeout=2)"]
+    test     = ["CMD", "python", "/opt/stack/alert_sink.py", "--receivers", "/opt/stack/receivers.yml", "--check"]
     interval = "10s"
     timeout  = "3s"
     retries  = 3

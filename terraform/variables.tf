@@ -171,3 +171,26 @@ variable "backup_keep" {
     error_message = "backup_keep must be a whole number of at least 1."
   }
 }
+
+variable "alerting" {
+  description = "Where alerts go: \"sink\" (the alert-sink container's log) or \"production\" (PagerDuty, Slack and email as monitoring/alertmanager/receivers.production.yml says, with alert_secrets)."
+  type        = string
+  default     = "sink"
+
+  validation {
+    condition     = contains(["sink", "production"], var.alerting)
+    error_message = "alerting must be \"sink\" or \"production\"."
+  }
+}
+
+variable "alert_secrets" {
+  description = "Credentials of the production receivers, each uploaded as /etc/alertmanager/secrets/<name>: pagerduty_routing_key, slack_webhook_url, smtp_password, watchdog_token. Required when alerting = \"production\"."
+  type        = map(string)
+  default     = {}
+  sensitive   = true
+
+  validation {
+    condition     = alltrue([for value in values(var.alert_secrets) : value != "" && value == trimspace(value)])
+    error_message = "alert_secrets values must not be empty or end in whitespace (Alertmanager sends the SMTP password file's bytes as they are)."
+  }
+}

@@ -3,6 +3,19 @@
 
 mock_provider "docker" {}
 
+# Known network ids at plan time, so a container's networks can be named in assertions.
+override_resource {
+  target          = docker_network.back
+  override_during = plan
+  values          = { id = "back-network" }
+}
+
+override_resource {
+  target          = docker_network.ops
+  override_during = plan
+  values          = { id = "ops-network" }
+}
+
 variables {
   django_secret_key      = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
   postgres_password      = "test-postgres-password"
@@ -228,4 +241,97 @@ run "an_empty_metrics_token_is_refused" {
   }
 
   expect_failures = [var.metrics_token]
+}
+
+run "alerts_go_to_the_sink_by_default" {
+  command = plan
+
+  assert {
+    condition = local.alertmanager_config == join("", [
+      file("../monitoring/alertmanager/alertmanager.yml"), file("../monitoring/alertmanager/receivers.yml"),
+    ])
+    error_message = "Alertmanager must get the shared routes followed by the sink's receivers"
+  }
+
+  assert {
+    condition     = [for u in docker_container.alertmanager.upload : u.file] == ["/etc/alertmanager/alertmanager.yml"]
+    error_message = "without production alerting, Alertmanager gets its config and no credentials"
+  }
+
+  assert {
+    condition     = [for n in docker_container.alertmanager.networks_advanced : n.name] == ["back-network"]
+    error_message = "the sink needs no way out: Alertmanager stays on the internal back network only"
+  }
+}
+
+run "production_alerting_uploads_the_production_receivers_and_their_credentials" {
+  command = plan
+
+  variables {
+    alerting = "production"
+    alert_secrets = {
+      pagerduty_routing_key = "test-routing-key"
+      slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
+      smtp_password         = "test-smtp-password"
+      watchdog_token        = "test-watchdog-token"
+    }
+  }
+
+  assert {
+    condition = local.alertmanager_config == join("", [
+      file("../monitoring/alertmanager/alertmanager.yml"), file("../monitoring/alertmanager/receivers.production.yml"),
+    ])
+    error_message = "Alertmanager must get the shared routes followed by the production receivers"
+  }
+
+  assert {
+    condition = toset([for u in docker_container.alertmanager.upload : u.file]) == toset([
+      "/etc/alertmanager/alertmanager.yml",
+      "/etc/alertmanager/secrets/pagerduty_routing_key", "/etc/alertmanager/secrets/slack_webhook_url",
+      "/etc/alertmanager/secrets/smtp_password", "/etc/alertmanager/secrets/watchdog_token",
+    ])
+    error_message = "each credential receivers.production.yml reads must be uploaded where it reads it"
+  }
+
+  assert {
+    condition     = toset([for n in docker_container.alertmanager.networks_advanced : n.name]) == toset(["back-network", "ops-network"])
+    error_message = "production receivers need the ops network's way out besides the internal back network"
+  }
+}
+
+run "production_alerting_without_every_credential_is_refused" {
+  command = plan
+
+  variables {
+    alerting      = "production"
+    alert_secrets = { pagerduty_routing_key = "test-routing-key" }
+  }
+
+  expect_failures = [docker_container.alertmanager]
+}
+
+run "an_unknown_alerting_mode_is_refused" {
+  command = plan
+
+  variables {
+    alerting = "pagerduty"
+  }
+
+  expect_failures = [var.alerting]
+}
+
+run "a_credential_ending_in_a_newline_is_refused" {
+  command = plan
+
+  variables {
+    alerting = "production"
+    alert_secrets = {
+      pagerduty_routing_key = "test-routing-key"
+      slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
+      smtp_password         = "test-smtp-password\n"
+      watchdog_token        = "test-watchdog-token"
+    }
+  }
+
+  expect_failures = [var.alert_secrets]
 }

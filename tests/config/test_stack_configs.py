@@ -20,7 +20,7 @@ SHARED_CONFIGS = [
     REPO / "monitoring" / "prometheus" / "prometheus.yml",
     *sorted((REPO / "monitoring" / "prometheus" / "rules").glob("*.yml")),
     *sorted((REPO / "monitoring" / "prometheus" / "tests").glob("*.yml")),
-    REPO / "monitoring" / "alertmanager" / "alertmanager.yml",
+    *sorted((REPO / "monitoring" / "alertmanager").glob("*.yml")),
     REPO / "monitoring" / "otel-collector" / "config.yaml",
     REPO / "monitoring" / "jaeger" / "config.yaml",
     REPO / "monitoring" / "mtail" / "nginx.mtail",
@@ -47,6 +47,7 @@ def rendered(tmp_path_factory) -> Stack:
     stack = Stack.from_env({"STACK_DIR": str(state), "STACK_SCRAPE_INTERVAL": "1s"})
     render.render_nginx(stack, image_max_bytes=5 * 1024 * 1024)
     render.render_prometheus(stack, metrics_token="test-token")
+    render.render_alertmanager(stack)
     return stack
 
 
@@ -203,9 +204,9 @@ def test_scrape_interval_override_is_a_target_label_not_a_copied_config(rendered
     )
 
 
-def test_alertmanager_accepts_its_config():
+def test_alertmanager_accepts_its_config(rendered):
     amtool = tool("amtool", "prometheus-alertmanager")
-    run(amtool, "check-config", str(REPO / "monitoring" / "alertmanager" / "alertmanager.yml"))
+    run(amtool, "check-config", str(rendered.path("etc", "alertmanager", "alertmanager.yml")))
 
 
 def test_collector_and_jaeger_accept_their_configs(rendered, otel_binaries):

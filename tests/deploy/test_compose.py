@@ -19,10 +19,20 @@ SHARED_CONFIGS = [
     "monitoring/prometheus/prometheus.yml",
     "monitoring/prometheus/rules",
     "monitoring/alertmanager/alertmanager.yml",
+    "monitoring/alertmanager/receivers.yml",
     "monitoring/otel-collector/config.yaml",
     "monitoring/jaeger/config.yaml",
     "monitoring/mtail/nginx.mtail",
 ]
+
+
+def mounts(service: dict) -> dict[str, str]:
+    """target -> source (relative to the repository) of a service's bind mounts."""
+    return {
+        volume["target"]: str(volume["source"]).removeprefix(str(REPO) + "/")
+        for volume in service.get("volumes", [])
+        if volume["type"] == "bind"
+    }
 
 
 def binds(model: dict) -> dict[str, str]:
@@ -189,12 +199,28 @@ def test_addresses_agree_with_the_images_and_shared_configs(compose_prod):
 
 
 def test_alert_receiver_listens_where_alertmanager_posts(compose_prod):
-    url_port = re.search(
-        r"url:\s*http://127\.0\.0\.1:(\d+)/", (REPO / "monitoring/alertmanager/alertmanager.yml").read_text()
-    ).group(1)
     sink = compose_prod["services"]["alert-sink"]
     assert sink["network_mode"] == "service:alertmanager"
-    assert sink["entrypoint"][-2:] == ["--port", url_port]
+    # The sink reads its port from the receivers file Alertmanager is given.
+    receivers = sink["entrypoint"][sink["entrypoint"].index("--receivers") + 1]
+    assert mounts(sink)[receivers] == "monitoring/alertmanager/receivers.yml"
+    assert sink["healthcheck"]["test"][1:] == [*sink["entrypoint"], "--check"]
+
+
+def test_alertmanager_loads_the_routes_followed_by_the_receivers(compose_prod):
+    alertmanager = compose_prod["services"]["alertmanager"]
+    script = alertmanager["entrypoint"][2]
+    # `config` prints the file's `$$` escape as it is; the container's shell gets "$@".
+    pattern = r"cat (\S+) (\S+) > (\S+) && exec /bin/alertmanager --config.file=(\S+) \"\$\$@\""
+    joined = re.fullmatch(pattern, script)
+    assert joined, script
+    routes, receivers, output, config = joined.groups()
+    assert output == config
+    assert mounts(alertmanager)[routes] == "monitoring/alertmanager/alertmanager.yml"
+    assert mounts(alertmanager)[receivers] == "monitoring/alertmanager/receivers.yml"
+    # Written where the image's user can write: the data volume.
+    data = next(v["target"] for v in alertmanager["volumes"] if v.get("source") == "alertmanager-data")
+    assert output.startswith(data + "/")
 
 
 def test_prometheus_gets_a_target_list_for_every_job(compose_prod):
