@@ -66,8 +66,11 @@ class OtlpForwarder(logging.Handler):
         target = OtlpForwarder.target
         if target is None:
             return
+        # structlog's private attributes (`_logger`, `_name`) would become OTLP attributes: the logger
+        # object is not a valid attribute value, and OpenTelemetry logged a warning for every record.
+        public = {key: value for key, value in record.__dict__.items() if not key.startswith("_")}
         rendered = logging.makeLogRecord(
-            {**record.__dict__, "msg": self.format(record), "args": (), "exc_info": None, "exc_text": None}
+            {**public, "msg": self.format(record), "args": (), "exc_info": None, "exc_text": None}
         )
         target.handle(rendered)
 
