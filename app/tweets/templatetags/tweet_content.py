@@ -1,0 +1,30 @@
+"""`{% tweet_content tweet %}`: a tweet's author, time, text and image, rendered once per worker.
+
+That part is the same for every viewer and fixed once the tweet exists (likes change only the footer,
+which `_timeline.html` renders per request), yet rendering it (dates, URLs, escaping) was most of a
+timeline's time. The key holds every field it shows plus the active language and time zone.
+"""
+
+from dataclasses import replace
+from functools import lru_cache
+
+from django import template
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tweets.selectors import TweetRow
+
+register = template.Library()
+
+
+@register.simple_tag
+def tweet_content(tweet: TweetRow) -> str:
+    # The like count is not shown here: leaving it out of the key keeps a liked tweet's entry.
+    return _render(
+        replace(tweet, like_count=0), translation.get_language(), timezone.get_current_timezone_name()
+    )
+
+
+@lru_cache(maxsize=2048)
+def _render(tweet: TweetRow, language: str, time_zone: str) -> str:
+    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet})
