@@ -97,20 +97,24 @@ def _time_section(profiles: dict[str, Profile], settings: dict) -> list[str]:
     if {"obs-on", "obs-off"} <= set(profiles):
         on, off = profiles["obs-on"], profiles["obs-off"]
         extra = on.ms_per_request(on.samples) - off.ms_per_request(off.samples)
+        by_area = ", ".join(
+            f"{area} {on.ms_per_request(on.areas_self[area]) - off.ms_per_request(off.areas_self[area]):+.2f}"
+            for area in OBSERVABILITY
+            if on.areas_self[area] or off.areas_self[area]
+        )
         lines += [
             "",
             f"With observability on, the worker runs {extra:.2f} ms more Python per request "
-            f"({on.ms_per_request(on.samples):.2f} vs {off.ms_per_request(off.samples):.2f} ms). "
-            "The observability components, by self time (ms per request):",
+            f"({on.ms_per_request(on.samples):.2f} vs {off.ms_per_request(off.samples):.2f} ms); by area, "
+            f"{by_area} ms. The observability components that differ most, by self time (ms per request):",
             "",
             "| component | area | on | off | on − off |",
             "| --- | --- | ---: | ---: | ---: |",
         ]
         keys = {key for p in (on, off) for key in p.components if key[0] in OBSERVABILITY}
         rows = [(on.ms_per_request(on.components[k]), off.ms_per_request(off.components[k]), k) for k in keys]
-        for a, b, (area, component) in sorted(rows, key=lambda row: row[0] - row[1], reverse=True):
-            if max(a, b) >= 0.01:
-                lines.append(f"| {component} | {area} | {a:.2f} | {b:.2f} | {a - b:+.2f} |")
+        for a, b, (area, component) in sorted(rows, key=lambda row: abs(row[0] - row[1]), reverse=True)[:12]:
+            lines.append(f"| {component} | {area} | {a:.2f} | {b:.2f} | {a - b:+.2f} |")
     return lines
 
 

@@ -86,5 +86,5 @@ def test_profiling_a_worker_under_load_writes_its_files_and_the_report_section(s
     ).read_text()
     assert "## Where the time goes" in report
     assert "| template rendering |" in report and "[obs-on](profile-obs-on.svg)" in report
-    assert "The observability components, by self time" in report
+    assert "The observability components that differ most" in report
     assert "(15 points short: 60 req/s more needed)" in report
