@@ -75,6 +75,17 @@ class OtlpForwarder(logging.Handler):
         target.handle(rendered)
 
 
+class RenderOnceFormatter(structlog.stdlib.ProcessorFormatter):
+    """Renders a record once for all the handlers that share it: stdout and OTLP in production get
+    the very same JSON line (a second rendering cost time and, for stdlib records, its own timestamp)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        rendered = record.__dict__.get("_rendered")
+        if rendered is None or rendered[0] is not self:
+            rendered = record._rendered = (self, super().format(record))
+        return rendered[1]
+
+
 def _formatter(json_output: bool, service_instance: str) -> dict:
     # JSON escapes newlines, so a value can never start a forged line of its own.
     renderers = (
@@ -83,7 +94,7 @@ def _formatter(json_output: bool, service_instance: str) -> dict:
         else [structlog.dev.ConsoleRenderer(colors=False)]
     )
     return {
-        "()": structlog.stdlib.ProcessorFormatter,
+        "()": RenderOnceFormatter,
         "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         "foreign_pre_chain": _shared_processors(service_instance),
     }
@@ -100,7 +111,11 @@ def logging_config(*, json_output: bool, level: str, service_instance: str) -> d
         },
         "handlers": {
             "stdout": {"class": "logging.StreamHandler", "formatter": "structured"},
-            "otlp": {"class": "observability.logs.OtlpForwarder", "formatter": "json"},
+            # JSON either way; in production the same formatter as stdout's, so one rendering serves both.
+            "otlp": {
+                "class": "observability.logs.OtlpForwarder",
+                "formatter": "structured" if json_output else "json",
+            },
         },
         "root": {"handlers": ["stdout", "otlp"], "level": level},
         "loggers": {

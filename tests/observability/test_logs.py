@@ -9,7 +9,7 @@ import pytest
 import structlog
 from django.urls import reverse
 
-from observability.logs import logging_config
+from observability.logs import OtlpForwarder, RenderOnceFormatter, logging_config
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +91,29 @@ def test_json_lines_stay_one_line_whatever_the_values(settings):
 def test_the_embedded_default_prints_a_readable_console_line():
     rendered = render("request_finished", json_output=False, status=200)
     assert not rendered.startswith("{") and "request_finished" in rendered and "status=200" in rendered
+
+
+def test_the_otlp_copy_of_a_line_is_the_stdout_line(monkeypatch):
+    """One rendering serves both handlers, so even a stdlib record's timestamp is the same in both."""
+    config = logging_config(json_output=True, level="INFO", service_instance="web-9")
+    options = {key: value for key, value in config["formatters"]["structured"].items() if key != "()"}
+    formatter = RenderOnceFormatter(**options)
+    stream, shipped = io.StringIO(), []
+    stdout = logging.StreamHandler(stream)
+    otlp = OtlpForwarder()
+    for handler in (stdout, otlp):
+        handler.setFormatter(formatter)
+    monkeypatch.setattr(OtlpForwarder, "target", type("Target", (), {"handle": shipped.append})())
+    target = logging.getLogger("tests.otlp_copy")
+    for handler in (stdout, otlp):
+        target.addHandler(handler)
+    monkeypatch.setattr(target, "propagate", False)
+    try:
+        target.warning("disk %s is full", "sda")
+        structlog.get_logger("tests.otlp_copy").info("request_finished", status=200)
+    finally:
+        for handler in (stdout, otlp):
+            target.removeHandler(handler)
+    assert [record.msg for record in shipped] == stream.getvalue().splitlines()
+    assert json.loads(shipped[0].msg)["event"] == "disk sda is full"
+    assert not [key for record in shipped for key in record.__dict__ if key.startswith("_")]
