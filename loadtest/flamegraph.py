@@ -36,7 +36,7 @@ def write_svg(stacks: Counter, path: Path, title: str) -> Path:
         f'<text x="4" y="{ROW - 4}" font-size="13">{escape(title)} ({total} samples)</text>',
         *(
             f'<rect x="{4 + i * 92}" y="{ROW + 2}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{17 + i * 92}" y="{2 * ROW - 4}" font-size="8">{escape(area[:19])}</text>'
+            f'<text x="{17 + i * 92}" y="{2 * ROW - 4}" font-size="8">{escape(area[:16])}</text>'
             for i, (area, colour) in enumerate(COLOURS.items())
         ),
     ]
