@@ -17,8 +17,19 @@ os.environ["TRACING_AFTER_FORK"] = "true"
 # Each worker writes its metrics here; /metrics sums them, so counts are exact across workers.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="tweetstack-metrics-"))
 
+from gunicorn.glogging import Logger  # noqa: E402
+
 from config.settings.env import env  # noqa: E402
 from config.settings.logging import LOGGING  # noqa: E402
+
+
+class NoAccessLogger(Logger):
+    """gunicorn's logger without its access log. nginx writes that line and the app logs each request;
+    gunicorn would still build every request's access-log fields (its log config is set) only for the
+    `gunicorn.access` logger to drop them, about 1.5% of a worker's time in the bench-scale profile."""
+
+    access_log_enabled = False
+
 
 chdir = APP_DIR
 wsgi_app = "config.wsgi:application"
@@ -33,6 +44,7 @@ graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=20)
 keepalive = env.int("GUNICORN_KEEPALIVE", default=75)
 logconfig_dict = LOGGING
 accesslog = None
+logger_class = NoAccessLogger
 proc_name = f"tweetstack-{env.str('SERVICE_INSTANCE_ID', default='web')}"
 
 

@@ -2,11 +2,14 @@
 
 import json
 import re
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import REPO
 from tests.factories import PASSWORD
 
 OPENMETRICS = {"Accept": "application/openmetrics-text; version=1.0.0"}
@@ -206,3 +209,16 @@ def test_workers_export_spans_and_logs_over_otlp_http(start_gunicorn):
     assert line["view"] == "explore" and line["trace_id"] == trace_id
     # structlog's logger object is no OTLP attribute: OpenTelemetry warned of it on every request.
     assert not [entry for entry in server.json_logs() if entry.get("logger") == "opentelemetry.attributes"]
+
+
+def test_gunicorn_builds_no_access_log_line():
+    # Stock gunicorn turns its access log on whenever a log config is set, as ours is.
+    script = (
+        "import runpy; from gunicorn.config import Config; conf = runpy.run_path('gunicorn.conf.py'); "
+        "cfg = Config(); [cfg.set(k, conf[k]) for k in ('logconfig_dict', 'accesslog', 'logger_class')]; "
+        "print(bool(cfg.logconfig_dict), cfg.logger_class(cfg).access_log_enabled)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=REPO / "app", capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["True", "False"]

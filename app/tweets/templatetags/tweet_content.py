@@ -15,14 +15,20 @@ from django.utils import timezone, translation
 from tweets.selectors import TweetRow
 
 register = template.Library()
+_LOCALE = object()  # the render_context key of the page's (language, time zone)
 
 
-@register.simple_tag
-def tweet_content(tweet: TweetRow) -> str:
+@register.simple_tag(takes_context=True)
+def tweet_content(context, tweet: TweetRow) -> str:
+    # The language and time zone hold for the whole page: looked up once per render, not per tweet.
+    locale = context.render_context.get(_LOCALE)
+    if locale is None:
+        locale = context.render_context[_LOCALE] = (
+            translation.get_language(),
+            timezone.get_current_timezone_name(),
+        )
     # The like count is not shown here: leaving it out of the key keeps a liked tweet's entry.
-    return _render(
-        replace(tweet, like_count=0), translation.get_language(), timezone.get_current_timezone_name()
-    )
+    return _render(replace(tweet, like_count=0), *locale)
 
 
 @lru_cache(maxsize=2048)
