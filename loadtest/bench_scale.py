@@ -135,7 +135,8 @@ def profile_under_load(
     # nginx spreads requests round-robin, so each replica served its share of them.
     requests = result["requests"] / (result["duration_us"] / 1e6) * seconds / replicas
     stacks = profile.read_stacks(stacks_file)
-    profile.write_stacks(stacks, stacks_file)
+    profile.write_stacks(stacks, stacks_file.with_name(stacks_file.name + ".gz"))
+    stacks_file.unlink()
     aggregated = profile.aggregate(stacks, rate=PROFILE_RATE, requests=requests)
     title = f"{name}: {url}, {replicas} replica(s), {connections} connections, {seconds:g} s"
     (out / f"profile-{name}.txt").write_text(profile.summary(aggregated, title))

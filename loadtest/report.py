@@ -75,8 +75,8 @@ def _time_section(profiles: dict[str, Profile], settings: dict) -> list[str]:
         "",
         "Flamegraphs: "
         + ", ".join(f"[{name}](profile-{name}.svg)" for name in names)
-        + "; the collapsed stacks (`profile-*.collapsed`) and text summaries (`profile-*.txt`) "
-        "are beside them.",
+        + "; the collapsed stacks (`profile-*.collapsed.gz`, for speedscope or flamegraph.pl after "
+        "gunzip) and text summaries (`profile-*.txt`) are beside them.",
         "",
         "| area | " + " | ".join(f"{n} self | {n} total | {n} ms/request" for n in names) + " |",
         "| --- |" + " ---: | ---: | ---: |" * len(names),

@@ -66,14 +66,22 @@ def test_functions_are_named_with_their_package_relative_file(stacks):
     assert aggregated.functions_total["dumps (stdlib/json/__init__.py)"] == 1
 
 
-def test_stacks_written_with_short_paths_read_back_the_same(stacks, tmp_path):
-    short = profile.read_stacks(profile.write_stacks(stacks, tmp_path / "short.collapsed"))
+@pytest.mark.parametrize("name", ["short.collapsed", "short.collapsed.gz"])
+def test_stacks_written_with_short_paths_read_back_the_same(stacks, tmp_path, name):
+    short = profile.read_stacks(profile.write_stacks(stacks, tmp_path / name))
 
-    assert "/srv/" not in (tmp_path / "short.collapsed").read_text()
+    assert "/srv/" not in profile.open_text(tmp_path / name, "r").read()
     assert profile.aggregate(short, rate=100, requests=10) == profile.aggregate(stacks, rate=100, requests=10)
     assert profile.aggregate(short, rate=100, requests=10).functions_total[
         "Application.run (gunicorn/app/base.py)"
     ]
+
+
+def test_gzipped_stacks_are_compressed(stacks, tmp_path):
+    plain = profile.write_stacks(stacks, tmp_path / "a.collapsed")
+    packed = profile.write_stacks(stacks, tmp_path / "a.collapsed.gz")
+    assert packed.read_bytes()[:2] == b"\x1f\x8b"
+    assert packed.stat().st_size < plain.stat().st_size
 
 
 def test_observability_time_is_split_by_component(stacks):
