@@ -152,8 +152,8 @@ def write_report(
     lines.append(
         _verdict(
             ratio >= 0.4,
-            f"timeline ≥ 40% of the ceiling: {ratio:.0%} at {best.replicas} replicas",
-            f"{40 - 100 * ratio:.0f} points short: "
+            f"timeline ≥ 40% of the ceiling: {ratio:.1%} at {best.replicas} replicas",
+            f"{40 - 100 * ratio:.1f} points short: "
             f"{0.4 * ceiling[best.replicas].rps - best.rps:.0f} req/s more needed",
         )
     )

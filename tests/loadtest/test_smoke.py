@@ -88,4 +88,4 @@ def test_profiling_a_worker_under_load_writes_its_files_and_the_report_section(s
     assert "## Where the time goes" in report
     assert "| template rendering |" in report and "[obs-on](profile-obs-on.svg)" in report
     assert "The observability components that differ most" in report
-    assert "(15 points short: 60 req/s more needed)" in report
+    assert "(15.0 points short: 60 req/s more needed)" in report
