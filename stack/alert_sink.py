@@ -65,7 +65,7 @@ class Handler(BaseHTTPRequestHandler):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--receivers", type=Path, required=True, help="Alertmanager receivers file")
+    parser.add_argument("--receivers", type=Path, required=True, help="Alertmanager config or receivers file")
     parser.add_argument("--check", action="store_true", help="exit 0 if the sink answers (healthcheck)")
     arguments = parser.parse_args()
     port = webhook_port(arguments.receivers)

@@ -59,10 +59,13 @@ def find_binary(name: str) -> str:
     return path
 
 
-def alertmanager_config(receivers: Path = LOCAL_RECEIVERS) -> str:
+def alertmanager_config(receivers: Path = LOCAL_RECEIVERS, sink_port: int | None = None) -> str:
     """The one file Alertmanager loads: the routes, then a receivers file (Compose and Terraform concatenate
-    the same two files)."""
-    return ALERTMANAGER_ROUTES.read_text() + receivers.read_text()
+    the same two files); sink_port moves the sink's webhooks to another loopback port."""
+    text = receivers.read_text()
+    if sink_port is not None:
+        text = text.replace(f"http://127.0.0.1:{webhook_port(receivers)}/", f"http://127.0.0.1:{sink_port}/")
+    return ALERTMANAGER_ROUTES.read_text() + text
 
 
 def alert_webhook_port() -> int:
@@ -95,7 +98,8 @@ class Stack:
             ports=port_table.resolve(environ),
             scrape_interval=interval,
             ready_timeout=float(environ.get("STACK_READY_TIMEOUT") or 180),
-            alert_port=alert_webhook_port(),
+            # receivers.yml's port unless STACK_PORT_ALERT_SINK moves this stack's sink elsewhere.
+            alert_port=port_table.override("alert-sink", alert_webhook_port(), environ),
         )
 
     # Folders and files under the state folder.

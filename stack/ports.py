@@ -45,17 +45,19 @@ class PortError(SystemExit):
 
 def resolve(environ=os.environ) -> dict[str, int]:
     """Default ports with the environment's overrides applied."""
-    ports = {}
-    for name, (default, _) in DEFAULT_PORTS.items():
-        raw = environ.get(variable(name), "")
-        try:
-            port = int(raw) if raw else default
-        except ValueError:
-            raise PortError(f"{variable(name)}={raw!r} is not a port number") from None
-        if not 0 < port < 65536:
-            raise PortError(f"{variable(name)}={port} is not between 1 and 65535")
-        ports[name] = port
-    return ports
+    return {name: override(name, default, environ) for name, (default, _) in DEFAULT_PORTS.items()}
+
+
+def override(name: str, default: int, environ=os.environ) -> int:
+    """A port: STACK_PORT_<NAME> if set, else its default."""
+    raw = environ.get(variable(name), "")
+    try:
+        port = int(raw) if raw else default
+    except ValueError:
+        raise PortError(f"{variable(name)}={raw!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise PortError(f"{variable(name)}={port} is not between 1 and 65535")
+    return port
 
 
 def web_ports(ports: dict[str, int], replicas: int) -> list[int]:
@@ -86,8 +88,7 @@ def check_free(listening: dict[str, int], host: str = "127.0.0.1") -> None:
                 sock.bind((host, port))
             except OSError:
                 name = "web" if label.startswith("web-") else label
-                hint = f"set {variable(name)}=<free port>" if name in DEFAULT_PORTS else "free it"
                 raise PortError(
                     f"port {port} ({label}) is already in use on {host}: stop what listens there "
-                    f"(`ss -ltnp 'sport = :{port}'`) or {hint}"
+                    f"(`ss -ltnp 'sport = :{port}'`) or set {variable(name)}=<free port>"
                 ) from None

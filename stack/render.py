@@ -14,7 +14,7 @@ import shlex
 import string
 from pathlib import Path
 
-from stack.layout import LOCAL_RECEIVERS, REPO, Stack, alertmanager_config, find_binary
+from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
 TEMPLATES = Path(__file__).parent / "templates"
 # nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
@@ -273,7 +273,7 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
         ),
         "alertmanager": (
             f"{find_binary('prometheus-alertmanager')}"
-            f" --config.file={stack.path('etc', 'alertmanager', 'alertmanager.yml')}"
+            f" --config.file={alertmanager_path(stack)}"
             f" --storage.path={stack.path('data', 'alertmanager')}"
             f" --web.listen-address=127.0.0.1:{p['alertmanager']}"
             f" --web.external-url={stack.url('alertmanager')}"
@@ -283,7 +283,7 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             {},
         ),
         "alert-sink": (
-            f"{stack.venv_bin / 'python'} -m stack.alert_sink --receivers {LOCAL_RECEIVERS}",
+            f"{stack.venv_bin / 'python'} -m stack.alert_sink --receivers {alertmanager_path(stack)}",
             base,
             {},
         ),
@@ -355,8 +355,13 @@ def render_supervisor(stack: Stack, program_table: dict) -> None:
 
 
 def render_alertmanager(stack: Stack) -> None:
-    # Generated, not linked: Alertmanager reads one file, the routes followed by the sink's receivers.
-    write(stack.path("etc", "alertmanager", "alertmanager.yml"), alertmanager_config())
+    # Generated, not linked: Alertmanager reads one file, the routes followed by the sink's receivers,
+    # which post to this stack's sink port (receivers.yml's, or STACK_PORT_ALERT_SINK).
+    write(alertmanager_path(stack), alertmanager_config(sink_port=stack.alert_port))
+
+
+def alertmanager_path(stack: Stack) -> Path:
+    return stack.path("etc", "alertmanager", "alertmanager.yml")
 
 
 def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> dict:

@@ -13,7 +13,8 @@ import pytest
 
 from stack import ports as port_table
 from stack import render
-from stack.layout import REPO, Stack
+from stack.alert_sink import webhook_port
+from stack.layout import ALERTMANAGER_ROUTES, LOCAL_RECEIVERS, REPO, Stack
 
 SHARED_CONFIGS = [
     *sorted((REPO / "nginx").glob("*.conf")),
@@ -206,7 +207,23 @@ def test_scrape_interval_override_is_a_target_label_not_a_copied_config(rendered
 
 def test_alertmanager_accepts_its_config(rendered):
     amtool = tool("amtool", "prometheus-alertmanager")
-    run(amtool, "check-config", str(rendered.path("etc", "alertmanager", "alertmanager.yml")))
+    run(amtool, "check-config", str(render.alertmanager_path(rendered)))
+    # Without an override, the routes and receivers.yml exactly as they are.
+    assert render.alertmanager_path(rendered).read_text() == ALERTMANAGER_ROUTES.read_text() + (
+        LOCAL_RECEIVERS.read_text()
+    )
+
+
+def test_a_second_stack_moves_its_alert_sink_with_stack_port_alert_sink(tmp_path):
+    stack = Stack.from_env({"STACK_DIR": str(tmp_path), "STACK_PORT_ALERT_SINK": "19097"})
+    render.render_alertmanager(stack)
+    config = render.alertmanager_path(stack)
+    run(tool("amtool", "prometheus-alertmanager"), "check-config", str(config))
+    assert set(re.findall(r"url: (\S+)", config.read_text())) == {"http://127.0.0.1:19097/alerts"}
+    # The sink, started with this file, listens where Alertmanager posts; the port check knows it.
+    assert webhook_port(config) == 19097
+    assert stack.listening()["alert-sink"] == 19097
+    assert Stack.from_env({"STACK_DIR": str(tmp_path)}).alert_port == webhook_port(LOCAL_RECEIVERS)
 
 
 def test_collector_and_jaeger_accept_their_configs(rendered, otel_binaries):

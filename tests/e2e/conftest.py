@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from stack import ports as port_table
-from tests.harness import free_port
+from tests.harness import free_port, free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -35,10 +35,11 @@ REPLICAS = 2
 SCRAPE_INTERVAL = "500ms"
 
 
-def free_consecutive_ports(count: int) -> int:
+def free_consecutive_ports(count: int, avoid: set[int]) -> int:
     for _ in range(50):
         base = free_port()
-        if base + count < 65536 and all(_is_free(base + offset) for offset in range(count)):
+        wanted = range(base, base + count)
+        if base + count < 65536 and not avoid.intersection(wanted) and all(map(_is_free, wanted)):
             return base
     raise RuntimeError(f"no {count} consecutive free ports")
 
@@ -184,8 +185,10 @@ def _keep_logs(state: Path) -> None:
 def stack() -> RunningStack:
     state = Path(tempfile.mkdtemp(prefix="tweetstack-e2e-"))
     state.chmod(0o755)  # PostgreSQL runs as `postgres` and nginx's workers as `nobody` under root
-    ports = {name: free_port() for name in port_table.DEFAULT_PORTS if name != "web"}
-    ports["web"] = free_consecutive_ports(REPLICAS)
+    # The alert sink too, off receivers.yml's port, so the tests run beside a `make stack`.
+    names = [name for name in port_table.DEFAULT_PORTS if name != "web"] + ["alert-sink"]
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
+    ports["web"] = free_consecutive_ports(REPLICAS, avoid=set(ports.values()))
     # Nothing of pytest's own environment (its test database, DJANGO_SETTINGS_MODULE) reaches the stack.
     env = {
         key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG", "TWEETSTACK_CACHE")
