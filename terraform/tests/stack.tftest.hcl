@@ -21,6 +21,13 @@ variables {
   postgres_password      = "test-postgres-password"
   metrics_token          = "test-metrics-token-0123456789"
   grafana_admin_password = "test-grafana-password"
+  # Used only where a run sets alerting = "production".
+  alert_secrets = {
+    pagerduty_routing_key = "test-routing-key"
+    slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
+    smtp_password         = "test-smtp-password"
+    watchdog_token        = "test-watchdog-token"
+  }
 }
 
 run "three_replicas_behind_nginx_and_prometheus" {
@@ -269,12 +276,6 @@ run "production_alerting_uploads_the_production_receivers_and_their_credentials"
 
   variables {
     alerting = "production"
-    alert_secrets = {
-      pagerduty_routing_key = "test-routing-key"
-      slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
-      smtp_password         = "test-smtp-password"
-      watchdog_token        = "test-watchdog-token"
-    }
   }
 
   assert {
@@ -324,13 +325,8 @@ run "a_credential_ending_in_a_newline_is_refused" {
   command = plan
 
   variables {
-    alerting = "production"
-    alert_secrets = {
-      pagerduty_routing_key = "test-routing-key"
-      slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
-      smtp_password         = "test-smtp-password\n"
-      watchdog_token        = "test-watchdog-token"
-    }
+    alerting      = "production"
+    alert_secrets = merge(var.alert_secrets, { smtp_password = "test-smtp-password\n" })
   }
 
   expect_failures = [var.alert_secrets]
