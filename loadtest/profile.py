@@ -90,10 +90,11 @@ class Profile:
 def read_stacks(path: Path) -> Counter:
     """Collapsed stacks (`frame;frame;... count` per line, root first) as {tuple of frames: samples}."""
     stacks = Counter()
-    for line in open_text(path, "r").read().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if stack:
-            stacks[tuple(stack.split(";"))] += int(count)
+    with open_text(path, "r") as file:
+        for line in file:
+            stack, _, count = line.rstrip("\n").rpartition(" ")
+            if stack:
+                stacks[tuple(stack.split(";"))] += int(count)
     return stacks
 
 

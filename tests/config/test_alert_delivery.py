@@ -130,13 +130,15 @@ def delivered(tmp_path_factory):
     (folder / "alertmanager.yml").write_text(config)
 
     port = free_port()
-    process = subprocess.Popen(
-        [
-            binary, f"--config.file={folder / 'alertmanager.yml'}", f"--storage.path={folder / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-        ],
-        stdout=subprocess.DEVNULL, stderr=open(folder / "alertmanager.log", "w"),  # noqa: SIM115
-    )  # fmt: skip
+    log = folder / "alertmanager.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [
+                binary, f"--config.file={folder / 'alertmanager.yml'}", f"--storage.path={folder / 'data'}",
+                f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+            ],
+            stdout=subprocess.DEVNULL, stderr=stderr,
+        )  # fmt: skip
     try:
         wait_for_port(port)
         api = f"http://127.0.0.1:{port}"
@@ -155,7 +157,8 @@ def delivered(tmp_path_factory):
         process.wait(timeout=10)
         smtp.stop()
         http.shutdown()
-        print((folder / "alertmanager.log").read_text()[-3000:])
+        http.server_close()
+        print(log.read_text()[-3000:])
 
 
 def posted(delivered, path: str) -> tuple[dict, dict]:

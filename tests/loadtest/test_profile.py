@@ -70,7 +70,8 @@ def test_functions_are_named_with_their_package_relative_file(stacks):
 def test_stacks_written_with_short_paths_read_back_the_same(stacks, tmp_path, name):
     short = profile.read_stacks(profile.write_stacks(stacks, tmp_path / name))
 
-    assert "/srv/" not in profile.open_text(tmp_path / name, "r").read()
+    with profile.open_text(tmp_path / name, "r") as written:
+        assert "/srv/" not in written.read()
     assert profile.aggregate(short, rate=100, requests=10) == profile.aggregate(stacks, rate=100, requests=10)
     assert profile.aggregate(short, rate=100, requests=10).functions_total[
         "Application.run (gunicorn/app/base.py)"
