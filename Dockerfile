@@ -15,10 +15,15 @@ FROM ${PYTHON_IMAGE} AS wheels
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml ./
-# `.` has no packages (pyproject: packages = []): its wheel carries only the dependencies and the
-# version the app reports (importlib.metadata).
-RUN pip wheel --wheel-dir /wheels .
+COPY pyproject.toml uv.lock ./
+# Exactly uv.lock's versions, hash-checked: uv (at the release pyproject.toml requires) exports the
+# app's dependencies, without the tool groups, for pip. `.` has no packages (pyproject: packages = []):
+# its wheel carries only the version the app reports (importlib.metadata).
+RUN uv_version="$(python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["tool"]["uv"]["required-version"])')" \
+    && pip install --no-cache-dir "uv${uv_version}" \
+    && uv export --locked --no-default-groups --no-emit-project --format requirements-txt --output-file requirements.txt \
+    && pip wheel --require-hashes --wheel-dir /wheels --requirement requirements.txt \
+    && pip wheel --no-deps --wheel-dir /wheels .
 
 # --- web: the runtime, non-root, no compilers, no pip cache.
 FROM ${PYTHON_IMAGE} AS web

@@ -2,28 +2,55 @@
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
+# Bootstraps uv only; uv then installs the interpreter .python-version names (never downloading one).
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) app/manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
-
-.PHONY: help install run test lint format migrate seed clean loadtest bench-scale backup restore restore-drill
+# Builds and tools live outside the repository, so a fresh clone reuses them.
+CACHE ?= $(or $(TWEETSTACK_CACHE),$(HOME)/.cache/tweetstack)
+# uv reads and writes uv.lock, at the release pyproject.toml requires ([tool.uv] required-version).
+UV_VERSION := $(shell sed -n 's/^required-version = "==\(.*\)"$$/\1/p' pyproject.toml)
+UV := $(CACHE)/tools/uv-$(UV_VERSION)/bin/uv
+# Exactly the locked versions; a uv.lock out of step with pyproject.toml is an error, not a re-resolve.
+SYNC := $(UV) sync --locked --quiet
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
-$(VENV)/.installed: pyproject.toml
+$(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 (e.g. apt-get install python3.11 python3.11-venv)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,stack,loadtest]"
-	@touch $@
+	@mkdir -p "$(CACHE)/tools" && tmp=$$(mktemp -d "$(CACHE)/tools/.uv-XXXXXX") \
+	  && $(PYTHON) -m pip install --quiet --disable-pip-version-check --target "$$tmp" "uv==$(UV_VERSION)" \
+	  && { mv -T "$$tmp" "$(CACHE)/tools/uv-$(UV_VERSION)" 2>/dev/null || rm -rf "$$tmp"; }
 
-install: $(VENV)/.installed ## create .venv and install the dependencies
+# Each target installs what it needs: `make run` the app's dependencies only, the stack and load-test
+# targets their group on top (--inexact keeps what is there), `make install`/`make test` everything.
+install-run: $(UV)
+	$(SYNC) --inexact --no-default-groups
 
-migrate: install ## apply database migrations
+install-stack: $(UV)
+	$(SYNC) --inexact --no-default-groups --group stack
+
+install-loadtest: $(UV)
+	$(SYNC) --inexact --no-default-groups --group stack --group loadtest
+
+install: $(UV) ## create .venv with every locked dependency (app, tests, lint, stack, load test)
+	$(SYNC) --all-groups
+
+lock: $(UV) ## re-resolve uv.lock after editing pyproject.toml (PACKAGE=name upgrades that one)
+	$(UV) lock $(if $(PACKAGE),--upgrade-package $(PACKAGE))
+
+lock-check: $(UV)
+	$(UV) lock --check --quiet
+
+audit: install ## pip-audit: known vulnerabilities of the locked versions (needs PyPI's JSON API; not in make test)
+	$(UV) export --locked --all-groups --no-emit-project --format requirements-txt --quiet \
+	  | $(VENV)/bin/pip-audit --strict --requirement /dev/stdin --require-hashes --disable-pip --progress-spinner off
+
+migrate: install-run ## apply database migrations
 	$(MANAGE) migrate --noinput
 
 seed: migrate ## create the demo account and sample tweets (idempotent)
@@ -33,36 +60,34 @@ run: seed ## serve the app on its embedded default (SQLite) at http://127.0.0.1:
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; log in as 'demo' with the password printed above on first run)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-lint: install ## ruff lint and format check, and no missing migrations
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
-	$(MANAGE) makemigrations --check --dry-run
+lint: install ## the pre-commit hooks over every file: ruff, ruff format, mypy, YAML/JSON, django-upgrade, migrations, lock
+	$(VENV)/bin/pre-commit run --all-files --show-diff-on-failure
 
 format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint ## every test: lint, unit and Django tests on real PostgreSQL and Redis
+test: lint ## every test: lint, then every tier of tests (unit, config, deploy, e2e, browser, benchmarks' smoke)
 	$(PY) -m pytest
 
 URL ?=
 USERS ?= 20
 DURATION ?= 30s
-loadtest: install ## Locust load test, summary printed (URL=base URL, default the native stack; USERS=20 DURATION=30s)
+loadtest: install-loadtest ## Locust load test, summary printed (URL=base URL, default the native stack; USERS=20 DURATION=30s)
 	$(PY) -m loadtest.run $(if $(URL),--url $(URL)) --users $(USERS) --duration $(DURATION)
 
-bench-scale: install ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
+bench-scale: install-loadtest ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
 	$(PY) -m loadtest.bench_scale
 
-backup: install ## back up the native stack's database and media into var/stack/backups (BACKUP_DIR, BACKUP_KEEP)
+backup: install-stack ## back up the native stack's database and media into var/stack/backups (BACKUP_DIR, BACKUP_KEEP)
 	$(PY) -m stack manage backup
 
 BACKUP ?=
-restore: install ## restore BACKUP=var/stack/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
+restore: install-stack ## restore BACKUP=var/stack/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/stack/backups/tweetstack-<time> [FORCE=1]"; exit 2; }
 	$(PY) -m stack manage restore $(BACKUP) $(if $(FORCE),--force)
 
-restore-drill: install ## restore the newest backup into a scratch database and check it
+restore-drill: install-stack ## restore the newest backup into a scratch database and check it
 	$(PY) -m stack manage restore_drill
 
 clean: ## remove the virtualenv and the embedded database and uploads

@@ -14,6 +14,7 @@ import tarfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from django.conf import settings
@@ -26,7 +27,7 @@ class BackupError(Exception):
     pass
 
 
-def _connection_parameters(database_name: str | None = None) -> dict:
+def _connection_parameters(database_name: str | None = None) -> dict[str, Any]:
     database = settings.DATABASES["default"]
     if not database["ENGINE"].endswith("postgresql"):
         raise BackupError("backups need PostgreSQL (DATABASE_URL=postgres://...)")
@@ -39,7 +40,7 @@ def _connection_parameters(database_name: str | None = None) -> dict:
     }
 
 
-def _pg_environment(database_name: str | None = None) -> dict:
+def _pg_environment(database_name: str | None = None) -> dict[str, Any]:
     """The PG* variables pg_dump and pg_restore read, so no password appears on a command line."""
     parameters = _connection_parameters(database_name)
     return {
@@ -115,7 +116,7 @@ def database_is_empty() -> bool:
     return not connection.introspection.table_names()
 
 
-def restore_backup(backup: Path, *, force: bool = False) -> dict:
+def restore_backup(backup: Path, *, force: bool = False) -> dict[str, Any]:
     """Restore into an empty database (or over a non-empty one with force) and MEDIA_ROOT."""
     for part in ("db.dump", "media.tar.gz", "manifest.json"):
         if not (backup / part).is_file():
@@ -135,7 +136,8 @@ def restore_backup(backup: Path, *, force: bool = False) -> dict:
             member.name = member.name.removeprefix("media").lstrip("/")
             if member.name:
                 archive.extract(member, media_root, filter="data")
-    return json.loads((backup / "manifest.json").read_text())
+    manifest: dict[str, Any] = json.loads((backup / "manifest.json").read_text())
+    return manifest
 
 
 def latest_backup(directory: Path) -> Path:
@@ -159,7 +161,8 @@ def restore_drill(directory: Path) -> Path:
         )
         with psycopg.connect(**_connection_parameters(scratch)) as restored:
             for table, expected in manifest["row_counts"].items():
-                found = restored.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+                row = restored.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # noqa: S608
+                found = row[0] if row else None
                 if found != expected:
                     raise BackupError(
                         f"restore drill: {table} has {found} rows, the backup recorded {expected}"

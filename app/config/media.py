@@ -5,7 +5,7 @@ from django.views.static import serve
 
 
 def serve_media(request, path: str):
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     # Names are random and never reused, so a browser may keep a file as long as it likes.
     response["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -5,7 +5,7 @@ from django.conf import settings
 class ObservabilityConfig(AppConfig):
     name = "observability"
 
-    def ready(self):
+    def ready(self) -> None:
         from config.settings.sentry import configure_sentry
         from observability import signals  # noqa: F401  (connects the receivers)
         from observability.tracing import configure_tracing

@@ -13,9 +13,12 @@ import math
 import os
 import threading
 import time
+from collections.abc import Iterator
 
 from opentelemetry import trace
-from prometheus_client.samples import Exemplar
+from prometheus_client.metrics_core import Metric
+from prometheus_client.registry import Collector
+from prometheus_client.samples import Exemplar, Sample
 from prometheus_client.utils import floatToGoString
 
 FLUSH_INTERVAL_SECONDS = 1.0
@@ -38,12 +41,12 @@ class ExemplarStore:
         now = time.time()
         with self.lock:
             self.latest[key] = (trace.format_trace_id(context.trace_id), value, now)
-            if _directory() and now - self.last_flush >= FLUSH_INTERVAL_SECONDS:
+            if (directory := _directory()) and now - self.last_flush >= FLUSH_INTERVAL_SECONDS:
                 self.last_flush = now
-                self._flush()
+                self._flush(directory)
 
-    def _flush(self) -> None:
-        path = os.path.join(_directory(), f"exemplars_{os.getpid()}.json")
+    def _flush(self, directory: str) -> None:
+        path = os.path.join(directory, f"exemplars_{os.getpid()}.json")
         temporary = f"{path}.tmp"
         with open(temporary, "w") as file:
             json.dump(self.latest, file)
@@ -53,8 +56,8 @@ class ExemplarStore:
         """The newest exemplar per bucket across every process (only this one without multiprocess)."""
         with self.lock:
             merged = dict(self.latest)
-        if _directory():
-            for path in glob.glob(os.path.join(_directory(), "exemplars_*.json")):
+        if directory := _directory():
+            for path in glob.glob(os.path.join(directory, "exemplars_*.json")):
                 try:
                     with open(path) as file:
                         other = json.load(file)
@@ -69,10 +72,10 @@ class ExemplarStore:
 class ExemplarCollector:
     """Wraps a registry's collection and attaches exemplars to one histogram's buckets."""
 
-    def __init__(self, source, histogram_name: str, store: ExemplarStore):
+    def __init__(self, source: Collector, histogram_name: str, store: ExemplarStore) -> None:
         self.source, self.histogram_name, self.store = source, histogram_name, store
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         exemplars = self.store.merged()
         for family in self.source.collect():
             if family.name == self.histogram_name:
@@ -80,7 +83,7 @@ class ExemplarCollector:
             yield family
 
     @staticmethod
-    def _with_exemplar(sample, exemplars):
+    def _with_exemplar(sample: Sample, exemplars: dict[str, tuple[str, float, float]]) -> Sample:
         if not sample.name.endswith("_bucket"):
             return sample
         labels = sample.labels
@@ -97,4 +100,4 @@ def _directory() -> str | None:
 
 def _format_bound(bound: float) -> str:
     # The same text prometheus_client writes in the `le` label.
-    return floatToGoString(bound)
+    return str(floatToGoString(bound))  # type: ignore[no-untyped-call]  # untyped upstream

@@ -2,12 +2,13 @@
 
 import asyncio
 import dataclasses
+from collections.abc import Iterator
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from health_check.base import HealthCheck
 from health_check.checks import Database
 from health_check.contrib.redis import Redis
@@ -16,7 +17,7 @@ from health_check.views import HealthCheckView
 from redis.asyncio import Redis as RedisClient
 
 
-def liveness(request):
+def liveness(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
@@ -33,7 +34,7 @@ class Migrations(HealthCheck):
 
     alias: str = DEFAULT_DB_ALIAS
 
-    async def run(self):
+    async def run(self) -> None:
         _, unapplied = await sync_to_async(migration_counts)(self.alias)
         if unapplied:
             raise ServiceUnavailable(f"{unapplied} unapplied migrations")
@@ -42,7 +43,7 @@ class Migrations(HealthCheck):
 class ReadinessView(HealthCheckView):
     """JSON for every client, and 503 (not 500) when not ready, so load balancers take the replica out."""
 
-    def get_checks(self):
+    def get_checks(self) -> Iterator[HealthCheck]:
         yield Database()
         yield Migrations()
         if settings.REDIS_URL:
@@ -53,7 +54,10 @@ class ReadinessView(HealthCheckView):
                 )
             )
 
-    async def get(self, request, *args, **kwargs):
+    async def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         with self.get_executor() as executor:
             self.results = await asyncio.gather(*(check.get_result(executor) for check in self.get_checks()))
-        return self.render_to_response_json(503 if any(result.error for result in self.results) else 200)
+        response: HttpResponse = self.render_to_response_json(
+            503 if any(result.error for result in self.results) else 200
+        )
+        return response

@@ -7,9 +7,11 @@ Imported by the settings and by the gunicorn config, so it must not import Djang
 import logging
 import os
 import re
+from typing import Any
 
 import structlog
 from opentelemetry import trace
+from structlog.typing import EventDict, Processor
 
 # Keys whose values never reach a log line, wherever they appear.
 SENSITIVE_KEY = re.compile(r"pass(word|wd)?|secret|token|authorization|cookie|session|csrf|api[-_]?key", re.I)
@@ -17,7 +19,7 @@ REDACTED = "[redacted]"
 MAX_VALUE_LENGTH = 2048
 
 
-def add_trace_context(logger, method_name, event_dict):
+def add_trace_context(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
     context = trace.get_current_span().get_span_context()
     if context.is_valid:
         event_dict["trace_id"] = trace.format_trace_id(context.trace_id)
@@ -25,7 +27,7 @@ def add_trace_context(logger, method_name, event_dict):
     return event_dict
 
 
-def redact_secrets(logger, method_name, event_dict):
+def redact_secrets(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
     for key, value in event_dict.items():
         if SENSITIVE_KEY.search(key):
             event_dict[key] = REDACTED
@@ -35,8 +37,8 @@ def redact_secrets(logger, method_name, event_dict):
     return event_dict
 
 
-def _add_process_identity(instance: str):
-    def add(logger, method_name, event_dict):
+def _add_process_identity(instance: str) -> Processor:
+    def add(logger: object, method_name: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service_instance", instance)
         event_dict["pid"] = os.getpid()  # which gunicorn worker
         return event_dict
@@ -44,7 +46,7 @@ def _add_process_identity(instance: str):
     return add
 
 
-def _shared_processors(service_instance: str) -> list:
+def _shared_processors(service_instance: str) -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -86,7 +88,7 @@ class RenderOnceFormatter(structlog.stdlib.ProcessorFormatter):
         return rendered[1]
 
 
-def _formatter(json_output: bool, service_instance: str) -> dict:
+def _formatter(json_output: bool, service_instance: str) -> dict[str, Any]:
     # JSON escapes newlines, so a value can never start a forged line of its own.
     renderers = (
         [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
@@ -100,7 +102,7 @@ def _formatter(json_output: bool, service_instance: str) -> dict:
     }
 
 
-def logging_config(*, json_output: bool, level: str, service_instance: str) -> dict:
+def logging_config(*, json_output: bool, level: str, service_instance: str) -> dict[str, Any]:
     """A dictConfig for the standard library; structlog events pass through the same formatter."""
     return {
         "version": 1,

@@ -3,16 +3,19 @@
 import hmac
 import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 import prometheus_client
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django_prometheus.conf import PROMETHEUS_LATENCY_BUCKETS
 from django_prometheus.middleware import PrometheusAfterMiddleware
 from prometheus_client import multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Histogram, Metric
 from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics import MetricWrapperBase
 
 from observability.exemplars import ExemplarCollector, ExemplarStore
 from observability.health import migration_counts
@@ -22,7 +25,7 @@ exemplar_store = ExemplarStore(PROMETHEUS_LATENCY_BUCKETS)
 
 
 class _ObserveWithExemplar:
-    def __init__(self, child, view: str, method: str):
+    def __init__(self, child: Histogram, view: str, method: str) -> None:
         self.child, self.view, self.method = child, view, method
 
     def observe(self, value: float) -> None:
@@ -31,11 +34,17 @@ class _ObserveWithExemplar:
 
 
 class MetricsAfterMiddleware(PrometheusAfterMiddleware):
-    def label_metric(self, metric, request, response=None, **labels):
+    def label_metric(
+        self,
+        metric: MetricWrapperBase,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        **labels: str,
+    ) -> Histogram | _ObserveWithExemplar:
         if "method" in labels:
             # django-prometheus passes the raw method to some metrics; any string would become a series.
             labels["method"] = self._method(request)
-        child = super().label_metric(metric, request, response, **labels)
+        child: Histogram = super().label_metric(metric, request, response, **labels)
         if metric is self.metrics.requests_latency_by_view_method:
             return _ObserveWithExemplar(child, labels["view"], labels["method"])
         return child
@@ -48,7 +57,7 @@ class MigrationsCollector:
     down and, under multiprocess mode, leaves one series per dead worker pid.
     """
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         applied = GaugeMetricFamily(
             "django_migrations_applied_total", "Applied migrations.", labels=["connection"]
         )
@@ -74,7 +83,7 @@ class BackupCollector:
         "backup_restore_drill_last_success_timestamp_seconds": "Unix time of the last passed restore drill.",
     }
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         try:
             status = json.loads(settings.BACKUP_STATUS_FILE.read_text())
         except (OSError, ValueError):
@@ -92,10 +101,10 @@ class ChecklistCollector:
     """
 
     @staticmethod
-    def path():
+    def path() -> Path:
         return settings.BACKUP_STATUS_FILE.with_name("checklist.json")
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         try:
             status = json.loads(self.path().read_text())
             items = {
@@ -119,7 +128,7 @@ class ChecklistCollector:
         )
 
 
-def metrics_view(request):
+def metrics_view(request: HttpRequest) -> HttpResponse:
     """The Prometheus scrape endpoint; with METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = settings.METRICS_TOKEN
     if token:
@@ -129,7 +138,7 @@ def metrics_view(request):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Every gunicorn worker writes its own files; summing them makes the counters exact.
         source = prometheus_client.CollectorRegistry()
-        multiprocess.MultiProcessCollector(source)
+        multiprocess.MultiProcessCollector(source)  # type: ignore[no-untyped-call]  # untyped upstream
     else:
         source = prometheus_client.REGISTRY
     registry = prometheus_client.CollectorRegistry(auto_describe=False)

@@ -4,12 +4,14 @@ import time
 
 from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django_structlog import signals as structlog_signals
 
 from observability.metrics import LOGIN_FAILURES
 
 
-def _set_request_fields(log_kwargs: dict, request, status: int) -> None:
+def _set_request_fields(log_kwargs: dict[str, object], request: HttpRequest, status: int) -> None:
     # "request" repeats method and path with the query string, which may carry tokens.
     log_kwargs.pop("request", None)
     log_kwargs.pop("code", None)
@@ -26,15 +28,17 @@ def _set_request_fields(log_kwargs: dict, request, status: int) -> None:
 
 
 @receiver(structlog_signals.bind_extra_request_finished_metadata)
-def add_finished_fields(request, response, log_kwargs, **kwargs):
+def add_finished_fields(
+    request: HttpRequest, response: HttpResponseBase, log_kwargs: dict[str, object], **kwargs: object
+) -> None:
     _set_request_fields(log_kwargs, request, response.status_code)
 
 
 @receiver(structlog_signals.bind_extra_request_failed_metadata)
-def add_failed_fields(request, log_kwargs, **kwargs):
+def add_failed_fields(request: HttpRequest, log_kwargs: dict[str, object], **kwargs: object) -> None:
     _set_request_fields(log_kwargs, request, 500)
 
 
 @receiver(user_login_failed)
-def count_login_failure(**kwargs):
+def count_login_failure(**kwargs: object) -> None:
     LOGIN_FAILURES.inc()

@@ -8,6 +8,7 @@ from the app config; a second call is a no-op.
 import logging
 import os
 import threading
+from collections.abc import Sequence
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
@@ -20,7 +21,7 @@ from opentelemetry.sdk.resources import (
     SERVICE_VERSION,
     Resource,
 )
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     ConsoleSpanExporter,
@@ -46,7 +47,7 @@ class LogOnceExporter(SpanExporter):
         self.exporter = exporter
         self.failing = False
 
-    def export(self, spans) -> SpanExportResult:
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         result = self.exporter.export(spans)
         if result is SpanExportResult.FAILURE and not self.failing:
             self.failing = True

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
@@ -35,14 +36,14 @@ class ImageRejected(ValidationError):
 
 @dataclass(frozen=True)
 class ProcessedImage:
-    image: ContentFile
-    thumbnail: ContentFile
+    image: "ContentFile[bytes]"
+    thumbnail: "ContentFile[bytes]"
 
 
-def process_image(upload) -> ProcessedImage:
+def process_image(upload: UploadedFile) -> ProcessedImage:
     """Validate an uploaded file and return a re-encoded image and thumbnail, metadata stripped."""
     max_bytes = settings.IMAGE_MAX_BYTES
-    if upload.size > max_bytes:
+    if upload.size is not None and upload.size > max_bytes:
         raise ImageRejected(
             f"The image is {upload.size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.1f} MB.",
             REASON_TOO_LARGE,
@@ -51,9 +52,8 @@ def process_image(upload) -> ProcessedImage:
         upload.seek(0)
         # Opening reads only the header, so a decompression bomb is caught before any pixel is decoded.
         with Image.open(upload) as probe:
-            image_format = probe.format
             width, height = probe.size
-            _check_format_and_size(image_format, width, height)
+            image_format = _check_format_and_size(probe.format, width, height)
             probe.load()
             image = ImageOps.exif_transpose(probe)
     except ImageRejected:
@@ -77,8 +77,9 @@ def process_image(upload) -> ProcessedImage:
     )
 
 
-def _check_format_and_size(image_format: str | None, width: int, height: int) -> None:
-    if image_format not in ALLOWED_FORMATS:
+def _check_format_and_size(image_format: str | None, width: int, height: int) -> str:
+    """The image's format, if it is allowed and the image is small enough."""
+    if image_format is None or image_format not in ALLOWED_FORMATS:
         raise ImageRejected(
             f"{image_format or 'This'} images are not accepted; use JPEG, PNG, GIF or WebP.",
             REASON_UNSUPPORTED_FORMAT,
@@ -89,6 +90,7 @@ def _check_format_and_size(image_format: str | None, width: int, height: int) ->
             f"The image is {width}×{height} pixels; the limit is {max_pixels / 1e6:g} megapixels.",
             REASON_TOO_MANY_PIXELS,
         )
+    return image_format
 
 
 def _encode(image: Image.Image, image_format: str) -> bytes:

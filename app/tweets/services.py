@@ -1,6 +1,7 @@
 """Writes on tweets and likes. Views and the API call these; nothing else changes tweet data."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
@@ -11,7 +12,7 @@ from tweets.models import Like, Tweet
 from tweets.text import clean_tweet_text
 
 
-def tweet_create(*, author: User, text: str, image=None) -> Tweet:
+def tweet_create(*, author: User, text: str, image: UploadedFile | None = None) -> Tweet:
     text = clean_tweet_text(text)
     try:
         processed = process_image(image) if image else None

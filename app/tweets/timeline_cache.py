@@ -7,6 +7,7 @@ tweet (or like) at once, with no fan-out of deletes.
 
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -15,18 +16,20 @@ from observability.metrics import TIMELINE_CACHE
 
 GENERATION_KEY = "timeline:generation"
 
+T = TypeVar("T")
+
 
 def invalidate() -> None:
     cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
 
 
-def get_or_build(key: str, build: Callable):
+def get_or_build(key: str, build: Callable[[], T]) -> T:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = time.time_ns()
         cache.add(GENERATION_KEY, generation, timeout=None)
     full_key = f"timeline:{generation}:{key}"
-    page = cache.get(full_key)
+    page: T | None = cache.get(full_key)
     if page is not None:
         TIMELINE_CACHE.labels(result="hit").inc()
         return page

