@@ -10,6 +10,8 @@ import os
 import threading
 from collections.abc import Sequence
 
+from django.http import HttpRequest
+from django.http.request import split_domain_port
 from opentelemetry import trace
 from opentelemetry.instrumentation.django import DjangoInstrumentor
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
@@ -28,6 +30,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExporter,
     SpanExportResult,
 )
+from opentelemetry.trace import Span
 
 from observability.logs import OtlpForwarder
 
@@ -38,6 +41,8 @@ _log_provider = None
 
 # Probes and scrapes would drown the real traces.
 UNTRACED_URLS = "/healthz$,/readyz$,/metrics$"
+# OTEL_SEMCONV_STABILITY_OPT_IN: every signal that has stable names switched to them (no duplicates).
+STABLE_SEMANTIC_CONVENTIONS = "http,database"
 
 
 class LogOnceExporter(SpanExporter):
@@ -101,11 +106,24 @@ def configure_tracing(*, service_instance: str, version: str, environment: str) 
         trace.set_tracer_provider(provider)
         if _exporter_name("OTEL_LOGS_EXPORTER") == "otlp":
             _ship_logs(provider.resource)
-        DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS)
+        # The stable HTTP and database conventions (http.request.method, url.path, db.system.name,
+        # db.namespace, ...) rather than the pre-2023 names; the instrumentations read this once, here.
+        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_SEMANTIC_CONVENTIONS)
+        DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS, request_hook=_server_address)
         PsycopgInstrumentor().instrument(enable_commenter=False)
         RedisInstrumentor().instrument()
         _provider = provider
         return provider
+
+
+def _server_address(span: Span, request: HttpRequest) -> None:
+    # The instrumentation copies the whole Host header (host:port) into server.address; the
+    # convention has the host alone there and the port in server.port.
+    domain, port = split_domain_port(request.headers.get("host", ""))
+    if domain and span.is_recording():
+        span.set_attribute("server.address", domain)
+        if port:
+            span.set_attribute("server.port", int(port))
 
 
 def _ship_logs(resource: Resource) -> None:

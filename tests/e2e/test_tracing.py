@@ -4,6 +4,16 @@ import uuid
 
 from tests.e2e.conftest import http, wait_until
 
+STABLE_SERVER_KEYS = (
+    "http.route",
+    "http.request.method",
+    "http.response.status_code",
+    "url.path",
+    "server.address",
+)
+DATABASE = "tweetstack"  # the native stack's database (stack/layout.py)
+REPLACED_KEYS = ("http.method", "http.status_code", "http.target", "http.host", "net.host.port", "db.system")
+
 
 def tag(span: dict, key: str):
     return next((item["value"] for item in span.get("tags", []) if item["key"] == key), None)
@@ -11,7 +21,8 @@ def tag(span: dict, key: str):
 
 def test_a_request_is_traced_from_django_to_postgresql_and_logged_with_its_ids(stack):
     # An unknown profile: a page whose view always asks PostgreSQL (no cache in front of it).
-    response = http(f"{stack.site}/@nobody{uuid.uuid4().hex[:12]}")
+    path = f"/@nobody{uuid.uuid4().hex[:12]}"
+    response = http(f"{stack.site}{path}")
     assert response.status == 404
     request_id = response.headers["X-Request-ID"]
     assert len(request_id) == 32  # nginx's $request_id: no X-Request-ID was sent
@@ -33,11 +44,12 @@ def test_a_request_is_traced_from_django_to_postgresql_and_logged_with_its_ids(s
 
     def trace():
         found = http(stack.url("jaeger-ui", f"/api/traces/{trace_id}"))
-        spans = found.json()["data"][0]["spans"] if found.status == 200 else []
-        has_database = any(tag(span, "db.system") == "postgresql" for span in spans)
-        return spans if has_database else None
+        data = found.json()["data"][0] if found.status == 200 else {"spans": []}
+        has_database = any(tag(span, "db.system.name") == "postgresql" for span in data["spans"])
+        return data if has_database else None
 
-    spans = wait_until(trace, 30, f"trace {trace_id} with a PostgreSQL span not in Jaeger")
+    data = wait_until(trace, 30, f"trace {trace_id} with a PostgreSQL span not in Jaeger")
+    spans = data["spans"]
     by_id = {span["spanID"]: span for span in spans}
     server = [span for span in spans if tag(span, "span.kind") == "server"]
     assert len(server) == 1, [span["operationName"] for span in spans]
@@ -48,8 +60,22 @@ def test_a_request_is_traced_from_django_to_postgresql_and_logged_with_its_ids(s
             span = by_id[span["references"][0]["spanID"]]
             yield span
 
-    database = [span for span in spans if tag(span, "db.system") == "postgresql"]
+    database = [span for span in spans if tag(span, "db.system.name") == "postgresql"]
     assert all(server[0] in ancestors(span) for span in database)
+
+    # The stable semantic conventions (HTTP 2023, database 2025), not the names they replaced.
+    assert {key: tag(server[0], key) for key in STABLE_SERVER_KEYS} == {
+        "http.route": "@<str:username>",
+        "http.request.method": "GET",
+        "http.response.status_code": 404,
+        "url.path": path,
+        "server.address": "127.0.0.1",
+    }
+    assert not any(tag(server[0], key) is not None for key in REPLACED_KEYS)
+    assert {tag(span, "db.namespace") for span in database} == {DATABASE}
+    # Every span names the replica it came from.
+    replicas = {tag(data["processes"][span["processID"]], "service.instance.id") for span in spans}
+    assert replicas == {line["service_instance"]}
 
     nginx_lines = [entry for entry in stack.json_log("nginx") if entry.get("request_id") == request_id]
     assert len(nginx_lines) == 1

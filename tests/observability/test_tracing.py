@@ -40,8 +40,27 @@ def test_a_request_has_a_server_span_with_sql_and_redis_children(client, spans):
         for span in spans.get_finished_spans()
         if span.parent and span.parent.span_id == server.context.span_id
     ]
-    systems = {span.attributes.get("db.system") for span in children}
+    systems = {span.attributes.get("db.system.name") for span in children}
     assert {"postgresql", "redis"} <= systems
+
+
+def test_spans_carry_the_stable_semantic_conventions_not_the_replaced_names(client, spans, settings):
+    TweetFactory()
+    client.get(reverse("explore"), headers={"host": "localhost:8443"})
+    [server] = server_spans(spans)
+    assert (server.attributes["server.address"], server.attributes["server.port"]) == ("localhost", 8443)
+    assert server.attributes["http.request.method"] == "GET"
+    assert server.attributes["http.response.status_code"] == 200
+    assert not {"http.method", "http.status_code", "http.target", "net.host.port"} & set(server.attributes)
+    database = [span for span in spans.get_finished_spans() if span.attributes.get("db.system.name")]
+    postgres = [span for span in database if span.attributes["db.system.name"] == "postgresql"]
+    assert postgres and {span.attributes["db.namespace"] for span in postgres} == {
+        settings.DATABASES["default"]["NAME"]
+    }
+    assert not any("db.system" in span.attributes or "db.statement" in span.attributes for span in database)
+    assert {span.resource.attributes["service.instance.id"] for span in spans.get_finished_spans()} == {
+        settings.SERVICE_INSTANCE_ID
+    }
 
 
 def test_an_upstream_traceparent_is_continued(client, spans):
