@@ -19,8 +19,8 @@ COPY pyproject.toml uv.lock ./
 # Exactly uv.lock's versions, hash-checked: uv (at the release pyproject.toml requires) exports the
 # app's dependencies, without the tool groups, for pip. `.` has no packages (pyproject: packages = []):
 # its wheel carries only the version the app reports (importlib.metadata).
-RUN uv_version="$(python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["tool"]["uv"]["required-version"])')" \
-    && pip install --no-cache-dir "uv${uv_version}" \
+RUN uv_version="$(python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["tool"]["uv"]["required-version"].removeprefix("=="))')" \
+    && pip install --no-cache-dir "uv==${uv_version}" \
     && uv export --locked --no-default-groups --no-emit-project --format requirements-txt --output-file requirements.txt \
     && pip wheel --require-hashes --wheel-dir /wheels --requirement requirements.txt \
     && pip wheel --no-deps --wheel-dir /wheels .
