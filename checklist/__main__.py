@@ -54,6 +54,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
+    parser.add_argument(
+        "--every",
+        type=float,
+        nargs="?",
+        const=alert_threshold("checklist.yml", r"> 3 \* (\d+)"),
+        metavar="SECONDS",
+        help="run again every SECONDS (alone: ProductionReadinessChecklistStale's interval), never exit",
+    )
     backup_hours = alert_threshold(
         "backups.yml", r"backup_last_success_timestamp_seconds\{[^}]*\}\) > (\d+) \* 3600"
     )
@@ -88,8 +96,7 @@ def print_table(rows: list[dict]) -> None:
     print(f"\n{counts[PASS]} pass, {counts[WARN]} warn, {counts[FAIL]} fail")
 
 
-def main(argv: list[str] | None = None) -> int:
-    arguments = parse(argv)
+def run_once(arguments: argparse.Namespace) -> int:
     deployment = Deployment(arguments.url, arguments.prometheus, shlex.split(arguments.manage))
     checklist = items(
         backup_max_age_hours=arguments.backup_max_age,
@@ -129,6 +136,21 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as error:
             print(f"checklist: could not export the results as metrics: {error}", file=sys.stderr)
     return 1 if any(row["status"] == FAIL for row in rows) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parse(argv)
+    if arguments.every is None:
+        return run_once(arguments)
+    # Scheduled: a supervised program (or container) that keeps the exported results fresh; a
+    # run that fails is reported in its exit line and in the metrics, never ends the schedule.
+    while True:
+        started = time.monotonic()
+        status = run_once(arguments)
+        took = time.monotonic() - started
+        print(f"checklist: run finished with exit code {status} in {took:.1f} s", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        time.sleep(max(arguments.every - took, 1.0))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ SERVICES = [
     "nginx-exporter",
     "mtail",
     "node-exporter",
+    # Last: it reads every other service.
+    "checklist",
 ]
 
 

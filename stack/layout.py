@@ -102,6 +102,15 @@ class Stack:
             alert_port=port_table.override("alert-sink", alert_webhook_port(), environ),
         )
 
+    def environment(self) -> dict[str, str]:
+        """The variables from_env reads back into this stack (for programs that act on it)."""
+        ports = {port_table.variable(name): str(port) for name, port in self.ports.items()}
+        return ports | {
+            "STACK_DIR": str(self.state),
+            "STACK_REPLICAS": str(self.replicas),
+            port_table.variable("alert-sink"): str(self.alert_port),
+        }
+
     # Folders and files under the state folder.
     def path(self, *parts: str) -> Path:
         return self.state.joinpath(*parts)

@@ -242,6 +242,7 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
         command = f"{stack.venv_bin / 'gunicorn'} -c {REPO / 'app' / 'gunicorn.conf.py'}"
         result[name] = (command, env, {"stopwaitsecs": "30", "startsecs": "3"})
     otel = otel_environment(stack)
+    checklist_interval = os.environ.get("STACK_CHECKLIST_INTERVAL", "")
     pg_exporter_env = base | {
         "DATA_SOURCE_NAME": f"postgresql://app@127.0.0.1:{p['postgres']}/tweetstack?sslmode=disable"
     }
@@ -285,6 +286,13 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
         "alert-sink": (
             f"{stack.venv_bin / 'python'} -m stack.alert_sink --receivers {alertmanager_path(stack)}",
             base,
+            {},
+        ),
+        # The readiness checklist on its schedule (ProductionReadinessChecklistStale's interval, or
+        # STACK_CHECKLIST_INTERVAL seconds), so its exported results stay fresh and a degraded item fires.
+        "checklist": (
+            f"{stack.venv_bin / 'python'} -m checklist --every {checklist_interval}".rstrip(),
+            base | stack.environment(),
             {},
         ),
         "postgres-exporter": (

@@ -170,6 +170,8 @@ def probes(stack: Stack) -> dict:
         "nginx-exporter": lambda: http_ok(stack.url("nginx-exporter", "/metrics")),
         "mtail": lambda: http_ok(stack.url("mtail", "/metrics")),
         "node-exporter": lambda: http_ok(stack.url("node-exporter", "/metrics")),
+        # A loop with no port: up once supervisor keeps it running (its first run then starts).
+        "checklist": lambda: rpc(stack).supervisor.getProcessInfo("checklist")["statename"] == "RUNNING",
     }
     for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
         table[name] = lambda port=port: http_ok(f"http://127.0.0.1:{port}/readyz")
