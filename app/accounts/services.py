@@ -8,9 +8,13 @@ from observability import metrics
 from tweets import timeline_cache
 
 
-@transaction.atomic
 def user_signup(*, username: str, password: str) -> User:
-    user = User.objects.create_user(username=username, password=password)
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, password=password)
+    except IntegrityError:
+        # The form checked the name first; a sign-up racing for the same name (any case) loses here.
+        raise ValidationError("A user with that username already exists.", code="username_taken") from None
     transaction.on_commit(metrics.SIGNUPS.inc)
     return user
 

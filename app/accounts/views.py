@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import SignupForm
 from accounts.models import User
+from accounts.selectors import user_by_username
 from config.ratelimits import rate_limited
 from config.responses import error_page
 
@@ -18,31 +20,42 @@ def signup(request):
         return redirect("home")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_signup(
-            username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
-        )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.username}!")
-        return redirect("home")
+        try:
+            user = services.user_signup(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password1"]
+            )
+        except ValidationError as error:
+            form.add_error("username", error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {user.username}!")
+            return redirect("home")
     return render(request, "registration/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_POST
 @login_required
 def follow(request, username: str):
-    followee = get_object_or_404(User, username=username)
+    followee = _user_or_404(username)
     try:
         services.user_follow(follower=request.user, followee=followee)
     except ValidationError as error:
         return error_page(request, error.messages[0], 400)
-    messages.success(request, f"You follow @{username}.")
-    return redirect("profile", username=username)
+    messages.success(request, f"You follow @{followee.username}.")
+    return redirect("profile", username=followee.username)
 
 
 @require_POST
 @login_required
 def unfollow(request, username: str):
-    followee = get_object_or_404(User, username=username)
+    followee = _user_or_404(username)
     services.user_unfollow(follower=request.user, followee=followee)
-    messages.success(request, f"You no longer follow @{username}.")
-    return redirect("profile", username=username)
+    messages.success(request, f"You no longer follow @{followee.username}.")
+    return redirect("profile", username=followee.username)
+
+
+def _user_or_404(username: str) -> User:
+    user = user_by_username(username)
+    if user is None:
+        raise Http404("No such user")
+    return user

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import User
+from accounts.selectors import user_by_username
 from config.ratelimits import rate_limited
 from config.responses import error_page
 from tweets import selectors, services
@@ -42,7 +43,11 @@ def explore(request):
 
 @require_GET
 def profile(request, username: str):
-    author = get_object_or_404(User, username=username)
+    author = user_by_username(username)
+    if author is None:
+        raise Http404("No such user")
+    if author.username != username:
+        return redirect("profile", username=author.username, permanent=True)
     stats = selectors.profile_stats(user=author, viewer=request.user)
     read = lambda cursor: selectors.profile_timeline(author=author, cursor=cursor)  # noqa: E731
     return _timeline(request, "tweets/profile.html", read, author=author, stats=stats)

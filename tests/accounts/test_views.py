@@ -1,8 +1,10 @@
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import Follow, User
-from tests.factories import PASSWORD, FollowFactory
+from tests.factories import PASSWORD, FollowFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +76,41 @@ def test_following_a_missing_user_is_404(user_client):
 
 def test_follow_requires_post(user_client, other_user):
     assert user_client.get(reverse("follow", args=[other_user.username])).status_code == 405
+
+
+def test_the_database_refuses_a_username_that_differs_only_in_case(user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(username=user.username.upper(), password=PASSWORD)
+    assert User.objects.filter(username__iexact=user.username).count() == 1
+
+
+def test_signup_refuses_a_taken_name_in_another_case(client, user):
+    response = client.post(
+        reverse("signup"), {"username": user.username.upper(), "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 400 and "already exists" in response.text
+    assert User.objects.count() == 1
+
+
+def test_a_signup_that_loses_the_race_for_a_name_is_a_validation_error(user):
+    # The form checked the name before the other sign-up committed: only the database sees it.
+    from accounts.services import user_signup
+
+    with pytest.raises(ValidationError, match="already exists"):
+        user_signup(username=user.username.upper(), password=PASSWORD)
+    assert User.objects.count() == 1
+
+
+def test_a_profile_url_in_another_case_redirects_to_the_canonical_one(client):
+    UserFactory(username="Alice")
+    response = client.get("/@aLICE")
+    assert response.status_code == 301 and response["Location"] == "/@Alice"
+    assert client.get("/@Alice").status_code == 200
+    assert client.get("/@nobody-at-all").status_code == 404
+
+
+def test_following_by_a_url_in_another_case_follows_the_user(user_client, user):
+    alice = UserFactory(username="Alice")
+    response = user_client.post("/@ALICE/follow")
+    assert response.status_code == 302 and response["Location"] == "/@Alice"
+    assert Follow.objects.filter(follower=user, followee=alice).exists()

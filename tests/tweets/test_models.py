@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, connection
+from django.db import DataError, IntegrityError, connection, transaction
+from django.urls import reverse
 
 from accounts.models import Follow
 from tests.factories import FollowFactory, LikeFactory, TweetFactory, UserFactory
@@ -78,3 +79,15 @@ def test_tweet_creation_with_text_only():
 def test_model_validation_rejects_281_characters():
     with pytest.raises(ValidationError, match="at most 280 characters"):
         Tweet(text="x" * 281, author=UserFactory()).full_clean()
+
+
+def test_postgresql_refuses_text_that_is_not_nfc_normalized(user):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tweet.objects.create(author=user, text="cafe\u0301")
+    assert not Tweet.objects.exists()
+
+
+def test_a_tweet_of_zero_width_spaces_is_a_form_error_and_stores_nothing(user_client):
+    response = user_client.post(reverse("tweet_create"), {"text": "\u200b\u200b\u2060"})
+    assert response.status_code == 400 and "cannot be empty" in response.text
+    assert not Tweet.objects.exists()

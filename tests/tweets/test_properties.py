@@ -1,5 +1,6 @@
 """Property-based tests: text validation and cursor parsing hold for any input, not just chosen ones."""
 
+import unicodedata
 from datetime import UTC, datetime
 
 import pytest
@@ -9,20 +10,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tweets.cursors import InvalidCursor, decode_cursor, encode_cursor
-from tweets.text import clean_tweet_text
+from tweets.text import INVISIBLE_CATEGORIES, clean_tweet_text, has_visible_character
 
 WHITESPACE = st.sampled_from(" \t\n\r\x0b\x0c\u00a0\u1680\u2000\u2003\u2028\u2029\u202f\u205f\u3000")
 
 
 @given(st.text())
-def test_text_is_either_valid_and_stripped_or_rejected(text):
+def test_text_is_either_valid_normalized_and_stripped_or_rejected(text):
+    normalized = unicodedata.normalize("NFC", text).strip()
     try:
         cleaned = clean_tweet_text(text)
     except ValidationError:
-        stripped = text.strip()
-        assert not stripped or len(stripped) > 280
+        assert not has_visible_character(normalized) or len(normalized) > 280
     else:
-        assert cleaned == text.strip()
+        assert cleaned == normalized and has_visible_character(cleaned)
         assert 1 <= len(cleaned) <= 280
 
 
@@ -32,15 +33,22 @@ def test_whitespace_of_any_class_alone_is_rejected(text):
         clean_tweet_text(text)
 
 
+@given(st.text(st.characters(whitelist_categories=sorted(INVISIBLE_CATEGORIES - {"Cs"})), max_size=50))
+def test_invisible_characters_alone_are_rejected(text):
+    with pytest.raises(ValidationError):
+        clean_tweet_text(text)
+
+
 @given(
-    st.text(st.characters(blacklist_categories=("Zs", "Zl", "Zp", "Cc")), min_size=1, max_size=1),
+    st.text(st.characters(blacklist_categories=sorted(INVISIBLE_CATEGORIES)), min_size=1, max_size=1),
     st.integers(min_value=0, max_value=300),
     st.text(WHITESPACE, max_size=5),
 )
-def test_the_limit_is_280_code_points_after_stripping(char, count, padding):
+def test_the_limit_is_280_code_points_after_normalizing_and_stripping(char, count, padding):
+    shown = len(unicodedata.normalize("NFC", char * count))
     text = padding + char * count + padding
-    if 1 <= count <= 280:
-        assert len(clean_tweet_text(text)) == count
+    if 1 <= shown <= 280:
+        assert len(clean_tweet_text(text)) == shown
     else:
         with pytest.raises(ValidationError):
             clean_tweet_text(text)
