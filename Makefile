@@ -17,6 +17,9 @@ UV := $(CACHE)/tools/uv-$(UV_VERSION)/bin/uv
 # Exactly the locked versions; a uv.lock out of step with pyproject.toml is an error, not a re-resolve.
 SYNC := $(UV) sync --locked --quiet
 
+.PHONY: help install install-run install-stack install-loadtest lock lock-check audit run test lint format \
+	migrate seed clean loadtest bench-scale backup restore restore-drill slo-rules
+
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
@@ -89,6 +92,9 @@ restore: install-stack ## restore BACKUP=var/stack/backups/tweetstack-... into t
 
 restore-drill: install-stack ## restore the newest backup into a scratch database and check it
 	$(PY) -m stack manage restore_drill
+
+slo-rules: install ## regenerate monitoring/prometheus/rules/slo.yml from monitoring/prometheus/slo_rules.py
+	$(PY) monitoring/prometheus/slo_rules.py
 
 clean: ## remove the virtualenv and the embedded database and uploads
 	rm -rf $(VENV) var *.egg-info
