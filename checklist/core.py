@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PROBE = Path(__file__).with_name("probe.py")
 PASS, WARN, FAIL = "PASS", "WARN", "FAIL"
 # The gauge's value per status (tweetstack_checklist_item_status): 0 is what the alert looks for.
 STATUS_VALUES = {FAIL: 0, WARN: 1, PASS: 2}
@@ -112,10 +111,11 @@ class Deployment:
             time.sleep(1)
         return True
 
-    def run_in_app(self, code: str, timeout: float = 180) -> str:
-        """Runs Python in the deployment's Django (manage.py shell) and returns its stdout."""
+    def run_in_app(self, *arguments: str, stdin: str = "", timeout: float = 180) -> str:
+        """Runs a management command in the deployment's Django (its manage.py) and returns its stdout."""
         result = subprocess.run(
-            [*self.manage, "shell", "--no-imports", "-c", code],
+            [*self.manage, *arguments],
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -123,15 +123,15 @@ class Deployment:
             cwd=REPO,
         )
         if result.returncode != 0:
-            raise RuntimeError(f"`{' '.join(self.manage)} shell` failed: {result.stderr.strip()[-600:]}")
+            command = " ".join([*self.manage, *arguments])
+            raise RuntimeError(f"`{command}` failed: {result.stderr.strip()[-600:]}")
         return result.stdout
 
     @property
     def probe(self) -> dict:
-        """The app's own view of itself (checklist/probe.py run inside it), read once."""
+        """The app's own view of itself (`manage.py readiness_probe`), read once."""
         if self._probe is None:
-            source = PROBE.read_text() + '\nprint("CHECKLIST-PROBE " + json.dumps(probe()))\n'
-            output = self.run_in_app(source)
+            output = self.run_in_app("readiness_probe")
             line = next((line for line in output.splitlines() if line.startswith("CHECKLIST-PROBE ")), None)
             if line is None:
                 raise RuntimeError(f"the probe printed no result: {output[-300:]}")
@@ -140,8 +140,7 @@ class Deployment:
 
     def record(self, results: dict) -> str:
         """Writes the results where the app's /metrics exposes them; returns the file's path."""
-        code = PROBE.read_text() + f"\nrecord({json.dumps(json.dumps(results))})\n"
-        output = self.run_in_app(code, timeout=60)
+        output = self.run_in_app("readiness_probe", "--record", stdin=json.dumps(results), timeout=60)
         line = next((line for line in output.splitlines() if line.startswith("CHECKLIST-RECORDED ")), "")
         return line.removeprefix("CHECKLIST-RECORDED ")
 

@@ -5,9 +5,9 @@ import importlib.metadata
 from pathlib import Path
 
 from config.settings.env import APP_DIR, VAR_DIR, env
+from config.settings.secret_key import DEV_SECRET_KEY
 
-# Known insecure value of the embedded default; production refuses it (see production.py).
-DEV_SECRET_KEY = "dev-insecure-secret-key-do-not-use-in-production"  # noqa: S105
+# Known insecure value of the embedded default; production refuses it (see secret_key.py).
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])

@@ -6,10 +6,9 @@ Each refusal names the environment variable to fix, so a failed deploy says what
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, DEV_SECRET_KEY
+from config.settings.base import DATABASES
 from config.settings.env import env
-
-KNOWN_DEFAULT_SECRETS = {DEV_SECRET_KEY, "change-me", "changeme", "secret", "django-insecure"}
+from config.settings.secret_key import secret_key_problem
 
 
 def refuse(variable: str, problem: str) -> None:
@@ -17,13 +16,8 @@ def refuse(variable: str, problem: str) -> None:
 
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if not SECRET_KEY:
-    refuse(
-        "DJANGO_SECRET_KEY",
-        "is not set; generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`",
-    )
-if SECRET_KEY in KNOWN_DEFAULT_SECRETS or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
-    refuse("DJANGO_SECRET_KEY", "is a known default or shorter than 50 characters")
+if problem := secret_key_problem(SECRET_KEY):
+    refuse("DJANGO_SECRET_KEY", problem)
 
 DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="production")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)

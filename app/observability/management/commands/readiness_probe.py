@@ -1,31 +1,27 @@
-"""Run inside the deployment's Django by `manage.py shell -c` (checklist.core.Deployment.probe): what
-only the app can tell about itself, printed as one JSON line. Nothing here is left behind: the query
-count is measured inside a transaction that is rolled back, with a throw-away cache."""
+"""`manage.py readiness_probe`: what only the app can tell the readiness checklist about itself, as one
+JSON line; `--record` takes the checklist's results on stdin and writes them where /metrics exports
+them (ChecklistCollector). The checklist (checklist/core.py) runs it through the deployment's own
+manage.py, so the code that answers is the code deployed. Nothing is left behind: the query count is
+measured inside a transaction that is rolled back, with a throw-away cache."""
 
 import json
 import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.db.models import Field
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-
-def secret_key_problem() -> str:
-    from config.settings.base import DEV_SECRET_KEY
-
-    production = sys.modules.get("config.settings.production")
-    known = {DEV_SECRET_KEY, *getattr(production, "KNOWN_DEFAULT_SECRETS", ())}
-    key = settings.SECRET_KEY
-    if not key:
-        return "DJANGO_SECRET_KEY is not set"
-    if key in known or key.startswith("django-insecure"):
-        return "DJANGO_SECRET_KEY is a known default"
-    if len(key) < 50:
-        return f"DJANGO_SECRET_KEY has {len(key)} characters, fewer than 50"
-    return ""
+from accounts.models import Follow, User
+from config.settings.secret_key import secret_key_problem
+from observability.prometheus import ChecklistCollector
+from tweets.models import Like, Tweet
 
 
 def deploy_warnings() -> list[list[str]]:
@@ -37,17 +33,21 @@ def deploy_warnings() -> list[list[str]]:
     ]
 
 
-def timeline_indexes() -> list[dict]:
-    from tweets.models import Tweet
-
+def timeline_indexes() -> list[dict[str, Any]]:
     with connection.cursor() as cursor:
         found = connection.introspection.get_constraints(cursor, Tweet._meta.db_table)
     indexes = []
     for index in Tweet._meta.indexes:
-        columns = [Tweet._meta.get_field(name.lstrip("-")).column for name in index.fields]
+        columns = [_column(name.lstrip("-")) for name in index.fields]
         present = found.get(index.name, {})
         indexes.append({"name": index.name, "columns": columns, "exists": present.get("columns") == columns})
     return indexes
+
+
+def _column(field_name: str) -> str:
+    field = Tweet._meta.get_field(field_name)
+    assert isinstance(field, Field), field_name  # indexes name concrete fields
+    return field.column
 
 
 def _queries(client: Client, path: str) -> int:
@@ -58,11 +58,8 @@ def _queries(client: Client, path: str) -> int:
     return len(captured)
 
 
-def queries_per_page() -> dict:
+def queries_per_page() -> dict[str, list[int]]:
     """Queries of Home and Explore with 3 and 43 tweets (cache off), in a transaction rolled back."""
-    from accounts.models import Follow, User
-    from tweets.models import Like, Tweet
-
     counts: dict[str, list[int]] = {"home": [], "explore": []}
     dummy = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
     with override_settings(CACHES=dummy), transaction.atomic():
@@ -84,7 +81,7 @@ def queries_per_page() -> dict:
     return counts
 
 
-def backup_status() -> dict:
+def backup_status() -> dict[str, Any]:
     path = settings.BACKUP_STATUS_FILE
     try:
         status = json.loads(path.read_text())
@@ -93,18 +90,18 @@ def backup_status() -> dict:
     return {"file": str(path), "now": time.time(), **status}
 
 
-def _safely(function):
+def _safely(function: Callable[[], Any]) -> Any:
     try:
         return function()
     except Exception as error:  # reported as the item's failure, never a crash of the probe
         return {"error": f"{type(error).__name__}: {error}"}
 
 
-def probe() -> dict:
+def probe() -> dict[str, Any]:
     return {
         "settings_module": settings.SETTINGS_MODULE,
         "debug": settings.DEBUG,
-        "secret_key_problem": secret_key_problem(),
+        "secret_key_problem": secret_key_problem(settings.SECRET_KEY),
         "deploy_warnings": _safely(deploy_warnings),
         "cookies": {
             name: {
@@ -121,13 +118,24 @@ def probe() -> dict:
     }
 
 
-def record(results: str) -> None:
-    """Writes the checklist's results where the app's /metrics reads them (ChecklistCollector)."""
-    from observability.prometheus import ChecklistCollector
-
+def store_results(results: str) -> str:
+    json.loads(results)  # refuse anything but JSON before it replaces the last results
     path = ChecklistCollector.path()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(results)
     temporary.replace(path)
-    print(f"CHECKLIST-RECORDED {path}")
+    return str(path)
+
+
+class Command(BaseCommand):
+    help = "Print the app's readiness facts as JSON, or (--record) store the checklist's results from stdin."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--record", action="store_true", help="read results JSON on stdin and store it")
+
+    def handle(self, *args: object, record: bool, **options: object) -> None:
+        if record:
+            self.stdout.write(f"CHECKLIST-RECORDED {store_results(sys.stdin.read())}")
+        else:
+            self.stdout.write("CHECKLIST-PROBE " + json.dumps(probe()))
