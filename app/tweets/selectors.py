@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -52,7 +53,7 @@ def profile_timeline(*, author: User, cursor: str | None = None) -> TimelinePage
     return _cached_page(f"profile:{author.pk}", Tweet.objects.filter(author=author), cursor)
 
 
-def liked_tweet_ids(*, user: User, page: TimelinePage) -> set[int]:
+def liked_tweet_ids(*, user: User | AnonymousUser, page: TimelinePage) -> set[int]:
     if not user.is_authenticated or not page.tweets:
         return set()
     ids = [row.id for row in page.tweets]
@@ -80,10 +81,11 @@ def profile_stats(*, user: User, viewer: User) -> ProfileStats:
 def _cached_page(timeline: str, tweets: QuerySet[Tweet], cursor: str | None) -> TimelinePage:
     # Decode before touching the cache, so a malformed cursor never becomes a cache key.
     position = decode_cursor(cursor) if cursor else None
-    return timeline_cache.get_or_build(f"{timeline}:{cursor or ''}", lambda: _page(tweets, position))
+    return timeline_cache.get_or_build(f"{timeline}:{cursor or ''}", lambda: page_of(tweets, position))
 
 
-def _page(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> TimelinePage:
+def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> TimelinePage:
+    """One page of these tweets after the position, newest first, in one query."""
     size = settings.TIMELINE_PAGE_SIZE
     if position:
         created_at, tweet_id = position

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from tweets import views
+from tweets import search_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("explore/", views.explore, name="explore"),
+    path("search/", search_views.search_page, name="search"),
     path("@<str:username>", views.profile, name="profile"),
     path("tweets/", views.tweet_create, name="tweet_create"),
     path("tweets/<int:tweet_id>/delete/", views.tweet_delete, name="tweet_delete"),
