@@ -3,7 +3,7 @@
 
 COMPOSE ?= docker compose
 WEB_REPLICAS ?= 2
-COMPOSE_BASE := $(COMPOSE) --env-file versions.env --env-file .env -f docker-compose.yml
+COMPOSE_BASE := $(COMPOSE) --env-file versions.env --env-file app/config/timeouts.env --env-file .env -f docker-compose.yml
 # ALERTING=production delivers alerts to PagerDuty, Slack and email (docker-compose.alerting.yml).
 ALERTING ?= sink
 ifneq ($(filter-out sink production,$(ALERTING)),)

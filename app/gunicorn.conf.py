@@ -21,6 +21,7 @@ from gunicorn.glogging import Logger  # noqa: E402
 
 from config.settings.env import env  # noqa: E402
 from config.settings.logging import LOGGING  # noqa: E402
+from config.timeouts import timeouts  # noqa: E402
 
 
 class NoAccessLogger(Logger):
@@ -38,7 +39,8 @@ workers = env.int("WEB_CONCURRENCY", default=2)
 # Threads let a worker hold nginx's upstream keepalive connections; sync workers close each one.
 worker_class = "gthread"
 threads = env.int("GUNICORN_THREADS", default=2)
-timeout = env.int("GUNICORN_TIMEOUT", default=30)
+# Outermost but nginx's (config/timeouts.env): every dependency's timeout ends a request before this.
+timeout = int(timeouts()["GUNICORN_TIMEOUT"])
 # On SIGTERM a worker finishes its requests within this many seconds before it is killed.
 graceful_timeout = env.int("GUNICORN_GRACEFUL_TIMEOUT", default=20)
 keepalive = env.int("GUNICORN_KEEPALIVE", default=75)

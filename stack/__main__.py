@@ -46,6 +46,16 @@ def build_otel() -> dict[str, str]:
     return dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
 
 
+def build_toxiproxy() -> dict[str, str]:
+    result = subprocess.run(
+        [str(REPO / "scripts" / "build-toxiproxy.sh")], capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        sys.stderr.write(result.stderr)
+        raise StackError("building toxiproxy failed (scripts/build-toxiproxy.sh, output above)")
+    return dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
+
+
 def manage(stack: Stack, *arguments: str, env: dict) -> str:
     result = subprocess.run(
         [str(stack.venv_bin / "python"), str(REPO / "app" / "manage.py"), *arguments],
@@ -80,7 +90,7 @@ def up(stack: Stack) -> None:
     port_table.check_free(stack.listening())
     services.check_reachable_by_service_users(stack)
     stack.state.mkdir(parents=True, exist_ok=True)
-    binaries = build_otel()
+    binaries = build_otel() | (build_toxiproxy() if stack.fault_proxy else {})
     # Secrets first: manage.py runs with the same environment as the replicas.
     django_env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
     limit = image_max_bytes(stack, django_env)
@@ -89,8 +99,9 @@ def up(stack: Stack) -> None:
     services.init_postgres(stack)
     services.start_supervisord(stack)
     try:
-        services.start(stack, *INFRASTRUCTURE)
-        services.wait_ready(stack, INFRASTRUCTURE, stack.ready_timeout)
+        infrastructure = INFRASTRUCTURE + (["toxiproxy"] if stack.fault_proxy else [])
+        services.start(stack, *infrastructure)
+        services.wait_ready(stack, infrastructure, stack.ready_timeout)
         services.create_database(stack)
         log("migrating the database and collecting static files")
         manage(stack, "migrate", "--noinput", env=django_env)

@@ -2,8 +2,9 @@
 
 Environment: STACK_DIR (state folder, default var/stack), STACK_REPLICAS (web replicas, default 2),
 STACK_PORT_<NAME> (see ports.py), STACK_SCRAPE_INTERVAL (e.g. 1s; default: Prometheus' global 15 s),
-STACK_READY_TIMEOUT (seconds, default 180), WEB_CONCURRENCY and GUNICORN_THREADS (per replica),
-IMAGE_MAX_BYTES (passed to the app; nginx's body limit follows it).
+STACK_READY_TIMEOUT (seconds, default 180), STACK_FAULT_PROXY (1: the app reaches Redis through
+toxiproxy, so the fault drills can slow it down; default 0), WEB_CONCURRENCY and GUNICORN_THREADS
+(per replica), IMAGE_MAX_BYTES (passed to the app; nginx's body limit follows it).
 """
 
 import glob
@@ -81,6 +82,7 @@ class Stack:
     scrape_interval: str
     ready_timeout: float
     alert_port: int
+    fault_proxy: bool = False
     venv_bin: Path = field(default_factory=lambda: Path(sys.executable).parent)
 
     @classmethod
@@ -100,6 +102,7 @@ class Stack:
             ready_timeout=float(environ.get("STACK_READY_TIMEOUT") or 180),
             # receivers.yml's port unless STACK_PORT_ALERT_SINK moves this stack's sink elsewhere.
             alert_port=port_table.override("alert-sink", alert_webhook_port(), environ),
+            fault_proxy=environ.get("STACK_FAULT_PROXY", "0") == "1",
         )
 
     def environment(self) -> dict[str, str]:
@@ -135,7 +138,9 @@ class Stack:
         return port_table.web_ports(self.ports, self.replicas)
 
     def listening(self) -> dict[str, int]:
-        return port_table.all_listening(self.ports, self.replicas, {"alert-sink": self.alert_port})
+        unused = () if self.fault_proxy else port_table.FAULT_PROXY_PORTS
+        ports = {name: port for name, port in self.ports.items() if name not in unused}
+        return port_table.all_listening(ports, self.replicas, {"alert-sink": self.alert_port})
 
     def url(self, name: str, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
@@ -145,3 +150,7 @@ class Stack:
 
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.ports['redis']}/0"
+
+    def app_redis_url(self) -> str:
+        """Where the app reaches Redis: through the fault proxy when it is on."""
+        return f"redis://127.0.0.1:{self.ports['redis-proxy' if self.fault_proxy else 'redis']}/0"

@@ -32,7 +32,12 @@ DEFAULT_PORTS: dict[str, tuple[int, str]] = {
     "nginx-exporter": (9113, "the nginx exporter"),
     "mtail": (3903, "mtail: nginx's responses by status and upstream errors, from its access log"),
     "node-exporter": (9100, "the node exporter: the data folder's filesystem, CPU and memory"),
+    # Only with STACK_FAULT_PROXY=1 (the fault drills): the app reaches Redis through toxiproxy.
+    "toxiproxy": (8474, "toxiproxy's API (STACK_FAULT_PROXY=1 only)"),
+    "redis-proxy": (16380, "toxiproxy's listener in front of Redis (STACK_FAULT_PROXY=1 only)"),
 }
+# Listened on only when the fault proxy is on.
+FAULT_PROXY_PORTS = ("toxiproxy", "redis-proxy")
 
 
 def variable(name: str) -> str:

@@ -6,6 +6,7 @@ of the config file they were given.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -47,6 +48,30 @@ def secret(stack: Stack, name: str, length: int) -> str:
     return path.read_text().strip()
 
 
+def nginx_timeouts(timeouts: dict[str, float]) -> str:
+    """nginx's timeouts.conf from the app's config/timeouts.env (Terraform renders the same lines)."""
+    connect, read = int(timeouts["NGINX_PROXY_CONNECT_TIMEOUT"]), int(timeouts["NGINX_PROXY_READ_TIMEOUT"])
+    return (
+        f"proxy_connect_timeout {connect}s;\n"
+        f"proxy_send_timeout {read}s;\n"
+        f"proxy_read_timeout {read}s;\n"
+        f'map "" $tweetstack_retry_after {{ default {int(timeouts["RETRY_AFTER"])}; }}\n'
+    )
+
+
+def _timeouts_module():
+    """The app's reader of config/timeouts.env (plain Python, no Django), loaded from its file."""
+    spec = importlib.util.spec_from_file_location("tweetstack_timeouts", REPO / "app/config/timeouts.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def app_timeouts() -> dict[str, float]:
+    """The declared timeouts with this environment's overrides, which the app receives too."""
+    return _timeouts_module().timeouts()
+
+
 def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     conf = stack.path("etc", "nginx")
     link_shared(REPO / "nginx", conf)
@@ -55,6 +80,7 @@ def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
     write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
     write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + FORM_OVERHEAD_BYTES};\n")
+    write(conf / "timeouts.conf", nginx_timeouts(app_timeouts()))
     # mtail reads the access log from stdout, which supervisor writes (and rotates) to logs/nginx.log.
     write(conf / "access-log.conf", f"# stdout only: mtail reads {stack.path('logs', 'nginx.log')}\n")
     for folder in ("static", "media", "run"):
@@ -146,7 +172,7 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_SECURE_COOKIES": "false",
         "DATABASE_URL": stack.database_url(),
-        "REDIS_URL": stack.redis_url(),
+        "REDIS_URL": stack.app_redis_url(),
         "DJANGO_MEDIA_ROOT": str(stack.www / "media"),
         "DJANGO_STATIC_ROOT": str(stack.www / "static"),
         "DJANGO_SERVE_MEDIA": "false",
@@ -156,9 +182,11 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
         # Backups, their status and the checklist's results stay with the stack's other state.
         "BACKUP_DIR": str(stack.path("backups")),
     }
-    # App settings a caller may tune for this stack (limits, rate limits, the benchmark's on/off switches).
+    # App settings a caller may tune for this stack (limits, rate limits, timeouts, the benchmark's
+    # on/off switches).
+    tunables = {*APP_TUNABLES, *_timeouts_module().declared()}
     env |= {
-        key: value for key, value in os.environ.items() if key in APP_TUNABLES or key.startswith("RATELIMIT_")
+        key: value for key, value in os.environ.items() if key in tunables or key.startswith("RATELIMIT_")
     }
     return env
 
@@ -236,6 +264,13 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             {},
         ),
     }
+    if stack.fault_proxy:
+        result["toxiproxy"] = (
+            f"{binaries['TOXIPROXY_BIN']} -host 127.0.0.1 -port {p['toxiproxy']}"
+            f" -config {stack.path('etc', 'toxiproxy.json')}",
+            base,
+            {},
+        )
     for index, name in enumerate(stack.web_names()):
         env = web_environment(stack, index, django_secret, metrics_token)
         # gunicorn finishes requests within GUNICORN_GRACEFUL_TIMEOUT (20 s) on SIGTERM.
@@ -362,6 +397,19 @@ def render_supervisor(stack: Stack, program_table: dict) -> None:
     write(stack.supervisor_conf, text, mode=0o600)
 
 
+def render_toxiproxy(stack: Stack) -> None:
+    """The fault proxy's one proxy: the app's Redis connections, passed through until a drill adds a toxic."""
+    proxies = [
+        {
+            "name": "redis",
+            "listen": f"127.0.0.1:{stack.ports['redis-proxy']}",
+            "upstream": f"127.0.0.1:{stack.ports['redis']}",
+            "enabled": True,
+        }
+    ]
+    write(stack.path("etc", "toxiproxy.json"), json.dumps(proxies, indent=2) + "\n")
+
+
 def render_alertmanager(stack: Stack) -> None:
     # Generated, not linked: Alertmanager reads one file, the routes followed by the sink's receivers,
     # which post to this stack's sink port (receivers.yml's, or STACK_PORT_ALERT_SINK).
@@ -382,6 +430,8 @@ def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> 
     render_nginx(stack, image_max_bytes)
     render_prometheus(stack, metrics_token)
     render_alertmanager(stack)
+    if stack.fault_proxy:
+        render_toxiproxy(stack)
     table = programs(stack, binaries, django_secret, metrics_token)
     render_supervisor(stack, table)
     return table

@@ -159,6 +159,7 @@ def probes(stack: Stack) -> dict:
     table = {
         "postgres": lambda: postgres_ok(stack),
         "redis": lambda: redis_ok(stack),
+        "toxiproxy": lambda: http_ok(stack.url("toxiproxy", "/version")),
         "nginx": lambda: http_ok(stack.url("nginx", "/healthz")),
         "otelcol": lambda: http_ok(stack.url("otelcol-health")),
         "jaeger": lambda: http_ok(stack.url("jaeger-health", "/status")),

@@ -1,5 +1,5 @@
 # nginx in front of the web replicas: the shared nginx/ configs uploaded as they are, plus the five
-# address files they include, rendered here (see the header of nginx/nginx.conf).
+# address files they include (and timeouts.conf), rendered here (see the header of nginx/nginx.conf).
 
 locals {
   nginx_conf_dir = "/etc/tweetstack/nginx"
@@ -10,11 +10,23 @@ locals {
     "listen-public.conf"   = "listen ${local.ports.nginx};\n"
     "listen-internal.conf" = "listen ${local.ports.nginx_status};\n"
     "limits.conf"          = "client_max_body_size ${local.client_max_body_size};\n"
+    # From app/config/timeouts.env, the one declaration of every timeout (as stack/render.py renders it).
+    "timeouts.conf" = join("", [
+      "proxy_connect_timeout ${local.timeouts.NGINX_PROXY_CONNECT_TIMEOUT}s;\n",
+      "proxy_send_timeout ${local.timeouts.NGINX_PROXY_READ_TIMEOUT}s;\n",
+      "proxy_read_timeout ${local.timeouts.NGINX_PROXY_READ_TIMEOUT}s;\n",
+      "map \"\" $tweetstack_retry_after { default ${local.timeouts.RETRY_AFTER}; }\n",
+    ])
     # Besides stdout: a file under the prefix (/srv/www) on the nginx-logs volume, which mtail reads.
     "access-log.conf" = "access_log ${local.nginx_access_log} json;\n"
   }
   nginx_access_log = "logs/access.log"
-  nginx_shared     = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
+  timeouts = {
+    for line in split("\n", file("${local.repo}/app/config/timeouts.env")) :
+    trimspace(split("=", line)[0]) => trimspace(split("=", line)[1])
+    if can(regex("^[A-Z0-9_]+=", line))
+  }
+  nginx_shared = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
 }
 
 resource "docker_container" "nginx" {

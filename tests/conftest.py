@@ -26,6 +26,17 @@ from tests.harness import free_port
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def closed_breakers():
+    """Breakers live as long as the process: one a test opened (by stopping Redis) must not turn the
+    next test's cache reads into misses."""
+    from config import breakers
+
+    breakers.forget_all()
+    yield
+    breakers.forget_all()
+
+
 @pytest.fixture(scope="session")
 def live_database_url():
     """A database of its own, migrated, so gunicorn's writes never touch the test database."""

@@ -1,6 +1,11 @@
 """The page a user sees when a request is refused: the reason in plain words and the right status."""
 
+import sys
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
+from django.views import defaults
 
 
 def error_page(request, message: str, status: int):
@@ -11,3 +16,18 @@ def csrf_failure(request, reason: str = ""):
     return error_page(
         request, "Your form expired or came from another site. Go back, reload the page and try again.", 403
     )
+
+
+def server_error(request):
+    """handler500: a database that cannot be reached is a 503 the client may retry, not a 500.
+
+    Django calls this for any uncaught exception, in views and middleware alike; the page renders
+    without touching the database (no user menu), since the database is what failed.
+    """
+    # Unreachable, timed out or cut off; an integrity or programming error is a bug and stays a 500.
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        retry_after = int(settings.TIMEOUTS["RETRY_AFTER"])
+        response = render(request, "503.html", {"retry_after": retry_after}, status=503)
+        response["Retry-After"] = str(retry_after)
+        return response
+    return defaults.server_error(request)

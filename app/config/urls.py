@@ -5,6 +5,9 @@ from django.urls import include, path, re_path
 from accounts import views as account_views
 from config.media import serve_media
 
+# A database outage answers 503 with Retry-After (config/responses.py); other errors stay 500.
+handler500 = "config.responses.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),

@@ -1,6 +1,6 @@
 """Business metrics. Names follow Prometheus conventions; every label value comes from a fixed set."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from tweets.images import REJECTION_REASONS
 
@@ -27,3 +27,19 @@ for result in ("hit", "miss"):
     TIMELINE_CACHE.labels(result=result)
 for scope in RATE_LIMIT_SCOPES:
     RATE_LIMITED.labels(scope=scope)
+
+# Per process, and per replica as the worst of its workers (livemax: dead workers drop out).
+CIRCUIT_BREAKER_STATE = Gauge(
+    "tweetstack_circuit_breaker_state",
+    "State of a dependency's circuit breaker: 0 closed, 1 half-open, 2 open.",
+    ["dependency"],
+    multiprocess_mode="livemax",
+)
+CIRCUIT_BREAKER_TRANSITIONS = Counter(
+    "tweetstack_circuit_breaker_transitions_total",
+    "Circuit breaker state changes, by dependency and the state entered.",
+    ["dependency", "state"],
+)
+CIRCUIT_BREAKER_STATE.labels(dependency="redis").set(0)
+for state in ("closed", "half-open", "open"):
+    CIRCUIT_BREAKER_TRANSITIONS.labels(dependency="redis", state=state)

@@ -52,9 +52,9 @@ run "three_replicas_behind_nginx_and_prometheus" {
       "/etc/tweetstack/nginx/nginx.conf", "/etc/tweetstack/nginx/proxy.conf", "/etc/tweetstack/nginx/security-headers.conf",
       "/etc/tweetstack/nginx/web-replicas.conf", "/etc/tweetstack/nginx/listen-public.conf",
       "/etc/tweetstack/nginx/listen-internal.conf", "/etc/tweetstack/nginx/limits.conf",
-      "/etc/tweetstack/nginx/access-log.conf",
+      "/etc/tweetstack/nginx/access-log.conf", "/etc/tweetstack/nginx/timeouts.conf",
     ])
-    error_message = "nginx must get the shared nginx/*.conf and the five address files they include"
+    error_message = "nginx must get the shared nginx/*.conf and the six files they include"
   }
 
   assert {
@@ -82,6 +82,11 @@ run "three_replicas_behind_nginx_and_prometheus" {
   assert {
     condition     = local.nginx_rendered["limits.conf"] == "client_max_body_size 5308416;\n"
     error_message = "nginx's body limit must follow image_max_bytes (5 MiB + 64 KiB)"
+  }
+
+  assert {
+    condition     = strcontains(local.nginx_rendered["timeouts.conf"], "proxy_read_timeout ${local.timeouts.NGINX_PROXY_READ_TIMEOUT}s;\n")
+    error_message = "nginx's read timeout must come from app/config/timeouts.env"
   }
 }
 

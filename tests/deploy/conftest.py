@@ -95,6 +95,7 @@ def compose(docker_compose, tmp_path_factory):
         env_file = folder / "test.env"
         env_file.write_text("".join(f"{key}={value}\n" for key, value in values.items() if value is not None))
         command = [docker_compose, "--project-directory", str(REPO), "--env-file", str(REPO / "versions.env")]
+        command += ["--env-file", str(REPO / "app" / "config" / "timeouts.env")]
         command += ["--env-file", str(env_file)]
         for name in files:
             command += ["-f", str(REPO / name)]

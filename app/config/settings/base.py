@@ -6,6 +6,10 @@ from pathlib import Path
 
 from config.settings.env import APP_DIR, VAR_DIR, env
 from config.settings.secret_key import DEV_SECRET_KEY
+from config.timeouts import timeouts
+
+# Every timeout of the request path, declared once in config/timeouts.env (innermost shortest).
+TIMEOUTS = timeouts()
 
 # Known insecure value of the embedded default; production refuses it (see secret_key.py).
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEV_SECRET_KEY)
@@ -72,6 +76,26 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Persistent connections, checked before reuse so a restarted PostgreSQL costs no failed request.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if "postgresql" in DATABASES["default"]["ENGINE"]:
+    # A database that stalls (a partition, a paused server) costs a bounded time, never a hang: a new
+    # connection gives up after connect_timeout, an open one whose data goes unacknowledged after
+    # tcp_user_timeout (idle ones are probed by keepalives); the server ends slow statements and
+    # transactions a stuck request left open.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "connect_timeout": int(TIMEOUTS["DB_CONNECT_TIMEOUT"]),
+            "tcp_user_timeout": int(TIMEOUTS["DB_TCP_USER_TIMEOUT"] * 1000),
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "options": (
+                f"-c statement_timeout={int(TIMEOUTS['DB_STATEMENT_TIMEOUT'] * 1000)}"
+                f" -c idle_in_transaction_session_timeout="
+                f"{int(TIMEOUTS['DB_IDLE_IN_TRANSACTION_TIMEOUT'] * 1000)}"
+            ),
+        }
+    )
 # django-prometheus' wrappers of the same backends count queries, errors and connections.
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
@@ -82,17 +106,19 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
+            # django-prometheus' Redis backend behind a circuit breaker (config/cache.py).
+            "BACKEND": "config.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A Redis outage degrades to cache misses instead of failing requests.
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
-                "SOCKET_TIMEOUT": env.float("REDIS_TIMEOUT", default=0.5),
+                "SOCKET_CONNECT_TIMEOUT": TIMEOUTS["REDIS_CONNECT_TIMEOUT"],
+                "SOCKET_TIMEOUT": TIMEOUTS["REDIS_TIMEOUT"],
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # The breaker logs each change of state; a line per failed call would flood the logs in an outage.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 else:
     CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache"}}
 # Sessions are written through to the database, so logins survive a Redis outage or flush.

@@ -1,0 +1,48 @@
+"""The Redis cache backend behind a circuit breaker (config/breakers.py).
+
+Every call of django-redis' client goes through Redis' breaker. A failure or an open breaker surfaces
+as django-redis' ConnectionInterrupted, which IGNORE_EXCEPTIONS turns into a cache miss, so callers
+see what they see when Redis is down: timelines and sessions read from PostgreSQL, rate limits
+fail open (RATELIMIT_FAIL_OPEN).
+"""
+
+from typing import Any
+
+import pybreaker
+from django_prometheus.cache.backends.redis import RedisCache
+from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
+
+from config.breakers import breaker
+
+
+def is_redis_failure(exception: BaseException) -> bool:
+    # Timeouts and refused or reset connections; a value that cannot be decoded is not Redis' fault.
+    return isinstance(exception, ConnectionInterrupted)
+
+
+class GuardedClient:
+    def __init__(self, client: Any, circuit: pybreaker.CircuitBreaker) -> None:
+        self._client = client
+        self._circuit = circuit
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            # calling(), not call(): pybreaker's call() holds the breaker's lock while the function runs,
+            # which would queue every thread of a worker behind one slow Redis call.
+            try:
+                with self._circuit.calling():
+                    return attribute(*args, **kwargs)
+            except pybreaker.CircuitBreakerError as error:
+                raise ConnectionInterrupted(connection=None) from error
+
+        return call
+
+
+class BreakerRedisCache(RedisCache):  # type: ignore[misc]
+    @property
+    def client(self) -> GuardedClient:
+        return GuardedClient(super().client, breaker("redis", counts=is_redis_failure))

@@ -1,0 +1,93 @@
+"""Redis behind its circuit breaker: a Redis that stops answering is given up after a few timeouts,
+then not called at all until the cool-down ends; the state is a metric and each change one log line."""
+
+import socket
+import time
+
+import pytest
+from prometheus_client import REGISTRY
+
+from config import breakers
+from config.cache import BreakerRedisCache
+
+FAIL_MAX = 3
+REDIS_TIMEOUT = 0.2
+
+
+@pytest.fixture
+def fresh_breakers(settings):
+    """Breakers are per process; each test starts with none (tests/conftest.py) and a short cool-down."""
+    settings.TIMEOUTS = settings.TIMEOUTS | {"BREAKER_FAIL_MAX": FAIL_MAX, "BREAKER_RESET_TIMEOUT": 0.5}
+    breakers.forget_all()
+
+
+@pytest.fixture
+def silent_redis():
+    """A port that accepts connections (the kernel's backlog) and never answers: a paused Redis."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+
+def cache_for(url: str) -> BreakerRedisCache:
+    options = {
+        "IGNORE_EXCEPTIONS": True,
+        "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+        "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+    }
+    return BreakerRedisCache(url, {"OPTIONS": options})
+
+
+def timed(call) -> tuple[float, object]:
+    started = time.monotonic()
+    result = call()
+    return time.monotonic() - started, result
+
+
+def state() -> float:
+    return REGISTRY.get_sample_value("tweetstack_circuit_breaker_state", {"dependency": "redis"})
+
+
+def transitions(caplog) -> list[dict]:
+    return [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "circuit_breaker_state_change"
+    ]
+
+
+def test_a_silent_redis_opens_the_breaker_after_a_few_timeouts_then_costs_nothing(
+    fresh_breakers, silent_redis, caplog
+):
+    cache = cache_for(silent_redis)
+    failing = [timed(lambda: cache.get("timeline:1")) for _ in range(FAIL_MAX)]
+    assert all(result is None and elapsed >= REDIS_TIMEOUT * 0.9 for elapsed, result in failing)
+    assert state() == 2
+
+    open_calls = [timed(lambda: cache.get("timeline:1")) for _ in range(50)]
+    assert all(result is None for _, result in open_calls)
+    assert max(elapsed for elapsed, _ in open_calls) < 0.01
+    [opened] = transitions(caplog)
+    assert opened["new_state"] == "open" and "Timeout" in opened["last_failure"]
+
+
+def test_writes_and_counters_fail_open_while_the_breaker_is_open(fresh_breakers, silent_redis):
+    cache = cache_for(silent_redis)
+    for _ in range(FAIL_MAX):
+        cache.get("key")
+    elapsed, _ = timed(lambda: (cache.set("key", 1), cache.add("counter", 1), cache.incr("counter")))
+    assert elapsed < 0.01
+
+
+def test_after_the_cool_down_one_probe_closes_the_breaker_when_redis_answers(
+    fresh_breakers, settings, caplog
+):
+    cache = cache_for(settings.REDIS_URL)
+    breakers.breaker("redis").open()
+    assert cache.get("missing") is None and state() == 2
+    time.sleep(0.6)
+    cache.set("present", "yes")
+    assert cache.get("present") == "yes"
+    assert state() == 0
+    assert [t["new_state"] for t in transitions(caplog)] == ["open", "half-open", "closed"]

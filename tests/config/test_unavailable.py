@@ -1,0 +1,40 @@
+"""A database that cannot be reached is a readable 503 with Retry-After; a bug is still a 500."""
+
+import pytest
+from django.db import IntegrityError, OperationalError
+from django.test import Client
+
+from tweets import selectors
+
+
+@pytest.fixture
+def failing_explore(monkeypatch):
+    def fail_with(error):
+        def raise_it(*args, **kwargs):
+            raise error
+
+        monkeypatch.setattr(selectors, "explore_timeline", raise_it)
+
+    return fail_with
+
+
+@pytest.fixture
+def production_client(settings, db):
+    settings.DEBUG = False
+    return Client(raise_request_exception=False)
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after_and_a_readable_page(
+    production_client, failing_explore, settings
+):
+    failing_explore(OperationalError("connection timeout expired"))
+    response = production_client.get("/explore/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(int(settings.TIMEOUTS["RETRY_AFTER"]))
+    assert "temporarily unavailable" in response.text and "Nothing you posted" in response.text
+
+
+def test_other_database_errors_stay_a_500(production_client, failing_explore):
+    failing_explore(IntegrityError("duplicate key"))
+    response = production_client.get("/explore/")
+    assert response.status_code == 500 and "Retry-After" not in response
