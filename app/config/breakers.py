@@ -1,11 +1,12 @@
-"""Circuit breakers (pybreaker) around the dependencies the app can do without for a while.
+"""Circuit breakers (pybreaker) around the dependencies: stop waiting on one that does not answer.
 
-One breaker per dependency and process: Redis' breaker guards every use of the shared Redis client
-(the cache, the session store's cache half, the rate limiter, the timelines), since they all wait on
-the same server. After BREAKER_FAIL_MAX consecutive failures or timeouts it opens: calls fail at
-once, the callers fall back (PostgreSQL, or no rate limit), and Redis is left alone for
-BREAKER_RESET_TIMEOUT seconds; then one call probes it (half-open) and closes the breaker or opens it
-again. Each transition is one log line and the state gauge; nothing is logged per call.
+One breaker per dependency and process. Redis' (config/cache.py) guards every use of the shared
+Redis client (the cache, the session store's cache half, the rate limiter, the timelines), since
+they all wait on the same server. After BREAKER_FAIL_MAX consecutive failures or timeouts it opens:
+calls fail at once, the callers fall back (PostgreSQL, or no rate limit), and Redis is left alone
+for BREAKER_RESET_TIMEOUT seconds; then one call probes it (half-open) and closes the breaker or
+opens it again. PostgreSQL's (config/postgresql/base.py) turns a stalled database into fast 503s.
+Each transition is one log line and the state gauge; nothing is logged per call.
 """
 
 import threading
@@ -58,14 +59,16 @@ def counts_every_exception(exception: BaseException) -> bool:
 
 
 def breaker(
-    dependency: str, counts: Callable[[BaseException], bool] = counts_every_exception
+    dependency: str,
+    counts: Callable[[BaseException], bool] = counts_every_exception,
+    fail_max_key: str = "BREAKER_FAIL_MAX",
 ) -> pybreaker.CircuitBreaker:
     """The process' breaker for a dependency; `counts` tells which exceptions are its failures."""
     with _lock:
         if dependency not in _breakers:
             timeouts = settings.TIMEOUTS
             _breakers[dependency] = pybreaker.CircuitBreaker(
-                fail_max=int(timeouts["BREAKER_FAIL_MAX"]),
+                fail_max=int(timeouts[fail_max_key]),
                 reset_timeout=timeouts["BREAKER_RESET_TIMEOUT"],
                 exclude=[lambda exception: not counts(exception)],
                 listeners=[Telemetry()],

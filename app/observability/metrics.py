@@ -40,6 +40,7 @@ CIRCUIT_BREAKER_TRANSITIONS = Counter(
     "Circuit breaker state changes, by dependency and the state entered.",
     ["dependency", "state"],
 )
-CIRCUIT_BREAKER_STATE.labels(dependency="redis").set(0)
-for state in ("closed", "half-open", "open"):
-    CIRCUIT_BREAKER_TRANSITIONS.labels(dependency="redis", state=state)
+for dependency in ("redis", "postgres"):
+    CIRCUIT_BREAKER_STATE.labels(dependency=dependency).set(0)
+    for state in ("closed", "half-open", "open"):
+        CIRCUIT_BREAKER_TRANSITIONS.labels(dependency=dependency, state=state)

@@ -91,3 +91,51 @@ def test_after_the_cool_down_one_probe_closes_the_breaker_when_redis_answers(
     assert cache.get("present") == "yes"
     assert state() == 0
     assert [t["new_state"] for t in transitions(caplog)] == ["open", "half-open", "closed"]
+
+
+def database_at(url: str):
+    from django.db import connections
+
+    from config.postgresql.base import DatabaseWrapper
+
+    settings_dict = connections["default"].settings_dict | {
+        "HOST": "127.0.0.1",
+        "PORT": url.rsplit(":", 1)[1].split("/")[0],
+    }
+    return DatabaseWrapper(settings_dict, alias="stalled")
+
+
+@pytest.mark.django_db
+def test_a_stalled_database_costs_one_connect_timeout_then_fails_at_once(
+    fresh_breakers, silent_redis, settings
+):
+    from django.db import OperationalError
+
+    database = database_at(silent_redis)  # the silent port stands in for a stalled PostgreSQL too
+    first = time.monotonic()
+    with pytest.raises(OperationalError):
+        database.ensure_connection()
+    first = time.monotonic() - first
+    again = time.monotonic()
+    with pytest.raises(OperationalError, match="not tried"):
+        database.ensure_connection()
+    again = time.monotonic() - again
+    assert (
+        settings.TIMEOUTS["DB_CONNECT_TIMEOUT"] * 0.9 <= first < settings.TIMEOUTS["DB_CONNECT_TIMEOUT"] + 1
+    )
+    assert again < 0.05
+    assert REGISTRY.get_sample_value("tweetstack_circuit_breaker_state", {"dependency": "postgres"}) == 2
+
+
+@pytest.mark.django_db
+def test_a_refused_database_connection_does_not_open_the_breaker(fresh_breakers):
+    from django.db import OperationalError
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    database = database_at(f"postgres://127.0.0.1:{port}/x")
+    for _ in range(3):
+        with pytest.raises(OperationalError, match="refused"):
+            database.ensure_connection()
+    assert breakers.breaker("postgres").current_state == "closed"

@@ -203,6 +203,8 @@ def stack() -> RunningStack:
         "STACK_SCRAPE_INTERVAL": SCRAPE_INTERVAL,
         "STACK_READY_TIMEOUT": "180",
         "STACK_CHECKLIST_INTERVAL": str(CHECKLIST_INTERVAL),
+        # The app reaches Redis through toxiproxy, so the drills can slow it (test_degraded_dependencies).
+        "STACK_FAULT_PROXY": "1",
     }
     running = RunningStack(state / "stack", ports, env)
     try:

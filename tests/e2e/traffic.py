@@ -180,3 +180,58 @@ def replicas_back_in_rotation(stack, replicas: int) -> None:
             f"web-{index} never became ready again",
         )
     time.sleep(NGINX_FAIL_TIMEOUT)
+
+
+@dataclass
+class Load:
+    """What a closed loop of `clients` anonymous readers of one page measured: each sends its next
+    request when the previous answers, for `seconds` or until `max_requests` in all."""
+
+    latencies: list[float]
+    statuses: list[int | str]
+    seconds: float
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("inf")
+
+    @property
+    def server_errors(self) -> list[int | str]:
+        return [status for status in self.statuses if not isinstance(status, int) or status >= 500]
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.latencies)} requests in {self.seconds:.1f}s: {self.throughput:.1f} req/s, "
+            f"p50 {self.percentile(0.5) * 1000:.0f} ms, p99 {self.percentile(0.99) * 1000:.0f} ms, "
+            f"{len(self.server_errors)} 5xx or errors"
+        )
+
+
+def load(site: str, path: str = "/explore/", *, clients: int, seconds: float, max_requests: int) -> Load:
+    latencies: list[float] = []
+    statuses: list[int | str] = []
+    lock = threading.Lock()
+    started = time.monotonic()
+    deadline = started + seconds
+
+    def client() -> None:
+        while time.monotonic() < deadline and len(latencies) < max_requests:
+            sent = time.monotonic()
+            try:
+                status = http(site + path, timeout=15).status
+            except OSError as error:
+                status = repr(error)
+            with lock:
+                latencies.append(time.monotonic() - sent)
+                statuses.append(status)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + 30)
+    return Load(latencies, statuses, time.monotonic() - started)

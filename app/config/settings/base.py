@@ -96,10 +96,13 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:
             ),
         }
     )
-# django-prometheus' wrappers of the same backends count queries, errors and connections.
+# django-prometheus' wrappers of the same backends count queries, errors and connections; PostgreSQL's
+# is wrapped once more, in a circuit breaker (config/postgresql/base.py).
 DATABASES["default"]["ENGINE"] = DATABASES["default"]["ENGINE"].replace(
     "django.db.backends.", "django_prometheus.db.backends."
 )
+if DATABASES["default"]["ENGINE"].endswith(".postgresql"):
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
