@@ -31,6 +31,10 @@ class GuardedClient:
             return attribute
 
         def call(*args: Any, **kwargs: Any) -> Any:
+            # One call probes a half-open breaker; pybreaker lets every concurrent call through, and
+            # each would wait out the timeout on a Redis that may still hang.
+            if self._circuit.current_state == pybreaker.STATE_HALF_OPEN:
+                raise ConnectionInterrupted(connection=None)
             # calling(), not call(): pybreaker's call() holds the breaker's lock while the function runs,
             # which would queue every thread of a worker behind one slow Redis call.
             try:

@@ -139,3 +139,19 @@ def test_a_refused_database_connection_does_not_open_the_breaker(fresh_breakers)
         with pytest.raises(OperationalError, match="refused"):
             database.ensure_connection()
     assert breakers.breaker("postgres").current_state == "closed"
+
+
+def test_while_one_call_probes_a_half_open_breaker_the_others_fail_at_once(fresh_breakers, silent_redis):
+    import threading
+
+    cache = cache_for(silent_redis)
+    for _ in range(FAIL_MAX):
+        cache.get("key")
+    time.sleep(0.6)  # the cool-down passes: the next call probes
+    prober = threading.Thread(target=cache.get, args=("key",))
+    prober.start()
+    time.sleep(0.05)
+    elapsed, result = timed(lambda: cache.get("key"))
+    prober.join()
+    assert result is None and elapsed < 0.05
+    assert state() == 2  # the probe timed out: open again

@@ -27,8 +27,12 @@ def database_breaker() -> pybreaker.CircuitBreaker:
 
 class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        circuit = database_breaker()
+        # One connection attempt probes a half-open breaker; the others fail at once meanwhile.
+        if circuit.current_state == pybreaker.STATE_HALF_OPEN:
+            raise psycopg.OperationalError("PostgreSQL not tried: another connection is probing it")
         try:
-            with database_breaker().calling():
+            with circuit.calling():
                 return super().get_new_connection(conn_params)
         except pybreaker.CircuitBreakerError as error:
             # As the driver's own error, so Django raises it as django.db.OperationalError.
