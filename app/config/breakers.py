@@ -41,6 +41,8 @@ class Telemetry(pybreaker.CircuitBreakerListener):
         new_state: pybreaker.CircuitBreakerState,
     ) -> None:
         dependency, new = breaker.name, new_state.name
+        if old_state is not None and old_state.name == new:
+            return  # a call that was in flight when the breaker opened failed too: no change
         CIRCUIT_BREAKER_STATE.labels(dependency=dependency).set(STATE_VALUES[new])
         CIRCUIT_BREAKER_TRANSITIONS.labels(dependency=dependency, state=new).inc()
         log = logger.warning if new == pybreaker.STATE_OPEN else logger.info

@@ -20,6 +20,10 @@ def is_redis_failure(exception: BaseException) -> bool:
     return isinstance(exception, ConnectionInterrupted)
 
 
+# django-redis client methods RedisCache calls that do not wait on Redis.
+LOCAL_METHODS = frozenset({"close"})
+
+
 class GuardedClient:
     def __init__(self, client: Any, circuit: pybreaker.CircuitBreaker) -> None:
         self._client = client
@@ -27,7 +31,9 @@ class GuardedClient:
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
-        if not callable(attribute):
+        # close() (Django calls it after every request) sends nothing to Redis: through the breaker its
+        # success would reset the failure count, and close a half-open breaker whose probe failed.
+        if not callable(attribute) or name in LOCAL_METHODS:
             return attribute
 
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -155,3 +155,17 @@ def test_while_one_call_probes_a_half_open_breaker_the_others_fail_at_once(fresh
     prober.join()
     assert result is None and elapsed < 0.05
     assert state() == 2  # the probe timed out: open again
+
+
+def test_closing_the_cache_after_a_request_neither_resets_nor_closes_the_breaker(
+    fresh_breakers, silent_redis
+):
+    cache = cache_for(silent_redis)
+    for _ in range(FAIL_MAX - 1):
+        cache.get("key")
+        cache.close()  # what Django does at the end of every request
+    cache.get("key")
+    assert state() == 2, "failures separated by close() are still consecutive"
+    time.sleep(0.6)
+    cache.close()
+    assert breakers.breaker("redis").current_state == "open"
