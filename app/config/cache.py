@@ -55,4 +55,8 @@ class GuardedClient:
 class BreakerRedisCache(RedisCache):  # type: ignore[misc]
     @property
     def client(self) -> GuardedClient:
-        return GuardedClient(super().client, breaker("redis", counts=is_redis_failure))
+        circuit = breaker("redis", counts=is_redis_failure, probe=self.probe)
+        return GuardedClient(super().client, circuit)
+
+    def probe(self) -> object:
+        return self.client.has_key("tweetstack:breaker-probe")

@@ -86,7 +86,7 @@ def test_after_the_cool_down_one_probe_closes_the_breaker_when_redis_answers(
     cache = cache_for(settings.REDIS_URL)
     breakers.breaker("redis").open()
     assert cache.get("missing") is None and state() == 2
-    time.sleep(0.6)
+    time.sleep(0.55)  # past the cool-down (0.5 s), before the breaker's own probe (0.75 s)
     cache.set("present", "yes")
     assert cache.get("present") == "yes"
     assert state() == 0
@@ -169,3 +169,12 @@ def test_closing_the_cache_after_a_request_neither_resets_nor_closes_the_breaker
     time.sleep(0.6)
     cache.close()
     assert breakers.breaker("redis").current_state == "open"
+
+
+def test_an_open_breaker_probes_by_itself_and_closes_without_traffic(fresh_breakers, settings):
+    cache = cache_for(settings.REDIS_URL)
+    assert cache.get("missing") is None  # creates the breaker with the cache as its probe
+    breakers.breaker("redis").open()
+    assert state() == 2
+    time.sleep(1.2)  # the breaker's own probe runs at 1.5 cool-downs (0.75 s), with no call of ours
+    assert state() == 0

@@ -21,8 +21,18 @@ def is_stall(exception: BaseException) -> bool:
     return isinstance(exception, psycopg.errors.ConnectionTimeout)
 
 
+def probe_connection() -> None:
+    # In the breaker's timer thread, which has its own connection object: opened, then closed.
+    from django.db import connection
+
+    try:
+        connection.ensure_connection()
+    finally:
+        connection.close()
+
+
 def database_breaker() -> pybreaker.CircuitBreaker:
-    return breaker("postgres", counts=is_stall, fail_max_key="BREAKER_DB_FAIL_MAX")
+    return breaker("postgres", counts=is_stall, fail_max_key="BREAKER_DB_FAIL_MAX", probe=probe_connection)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
