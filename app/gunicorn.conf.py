@@ -48,6 +48,10 @@ logconfig_dict = LOGGING
 accesslog = None
 logger_class = NoAccessLogger
 proc_name = f"tweetstack-{env.str('SERVICE_INSTANCE_ID', default='web')}"
+# gunicorn >= 25.1 opens a control socket under $XDG_RUNTIME_DIR or $HOME/.gunicorn; the image's user
+# has no home (/nonexistent) and a read-only root, so every replica logged an error at start. Nothing
+# here uses gunicornc (the process managers signal gunicorn): no socket. Older releases ignore this.
+control_socket_disable = True
 
 
 def on_starting(server):

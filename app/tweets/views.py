@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import user_by_username
 from config.ratelimits import rate_limited
@@ -24,7 +24,7 @@ def _timeline(request, template: str, read, status: int = 200, **context):
     return render(request, template, {"page": page, "liked": liked, **context}, status=status)
 
 
-@require_GET
+@require_safe
 def home(request):
     if not request.user.is_authenticated:
         return redirect("explore")
@@ -36,12 +36,12 @@ def _home_page(request, form: TweetForm, status: int = 200):
     return _timeline(request, "tweets/home.html", read, status, form=form)
 
 
-@require_GET
+@require_safe
 def explore(request):
     return _timeline(request, "tweets/explore.html", selectors.explore_timeline)
 
 
-@require_GET
+@require_safe
 def profile(request, username: str):
     author = user_by_username(username)
     if author is None:

@@ -39,6 +39,16 @@ def test_request_counter_is_exact_across_two_workers(start_gunicorn):
     assert counted == requests
 
 
+def test_a_replica_without_a_writable_home_starts_without_an_error(start_gunicorn):
+    # The images' user has HOME=/nonexistent on a read-only root: gunicorn 27's control socket under
+    # $HOME made every replica log an error at start.
+    # /proc: not even root (the tests run as root) can make a folder there.
+    server = start_gunicorn(HOME="/proc/nonexistent", XDG_RUNTIME_DIR="")
+    assert server.get("/healthz")[0] == 200
+    errors = [entry for entry in server.json_logs() if entry.get("level") in ("error", "critical")]
+    assert errors == []
+
+
 def test_each_request_is_one_json_log_line_with_its_ids(start_gunicorn):
     server = start_gunicorn()
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"

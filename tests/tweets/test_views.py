@@ -163,6 +163,19 @@ def test_profile_shows_the_users_tweets_and_counts(client, user, other_user):
     assert "1 followers" in page.text and "0 following" in page.text
 
 
+@pytest.mark.parametrize("route", ["explore", "home"])
+def test_timelines_answer_head_as_get_without_a_body(client, user, route):
+    # Load balancers and uptime checks probe with HEAD; @require_GET answered them 405.
+    response = client.head(reverse(route))
+    assert response.status_code == client.get(reverse(route)).status_code
+    assert response.status_code in (200, 302)
+    assert response.content == b""
+
+
+def test_a_profile_answers_head(client, user):
+    assert client.head(reverse("profile", args=[user.username])).status_code == 200
+
+
 def test_unknown_profile_is_404(client, db):
     assert client.get("/@nobody-here").status_code == 404
 
