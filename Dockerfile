@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The tweet app's images: `web` (gunicorn + Django, static files collected at build) and `nginx`
 # (the load balancer, carrying the same collected static files). Built by docker-compose.yml,
 # docker-compose.prod.yml and terraform/ with the base images of versions.env, e.g.
@@ -66,18 +65,26 @@ CMD ["gunicorn", "-c", "/app/app/gunicorn.conf.py"]
 # pg_dump refuses a newer server), running `manage.py backup` every BACKUP_INTERVAL_SECONDS (daily).
 FROM web AS backup
 ARG POSTGRES_IMAGE
+# Where the client comes from: PGDG by default (it carries every major, at its current minor). A build
+# that cannot reach it may name another APT source carrying postgresql-client-<major> (the tests,
+# offline, give Debian 13's, whose PostgreSQL is 17) and an empty key URL; @CODENAME@ is replaced by
+# the base's Debian release.
+ARG POSTGRES_CLIENT_APT_SOURCE="deb [signed-by=/usr/share/keyrings/postgres-client.asc] https://apt.postgresql.org/pub/repos/apt @CODENAME@-pgdg main"
+ARG POSTGRES_CLIENT_APT_KEY_URL=https://www.postgresql.org/media/keys/ACCC4CF8.asc
 USER 0:0
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The client follows the server's major version; PGDG's repository carries its current minor only.
 # hadolint ignore=DL3008
 RUN major="${POSTGRES_IMAGE##*:}" && major="${major%%.*}" \
-    && python -c "import urllib.request; urllib.request.urlretrieve('https://www.postgresql.org/media/keys/ACCC4CF8.asc', '/usr/share/keyrings/pgdg.asc')" \
+    && if [[ -n $POSTGRES_CLIENT_APT_KEY_URL ]]; then \
+         python -c "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], '/usr/share/keyrings/postgres-client.asc')" "$POSTGRES_CLIENT_APT_KEY_URL"; \
+       fi \
     && . /etc/os-release \
-    && echo "deb [signed-by=/usr/share/keyrings/pgdg.asc] https://apt.postgresql.org/pub/repos/apt ${VERSION_CODENAME}-pgdg main" \
-       > /etc/apt/sources.list.d/pgdg.list \
+    && echo "${POSTGRES_CLIENT_APT_SOURCE//@CODENAME@/$VERSION_CODENAME}" > /etc/apt/sources.list.d/postgres-client.list \
     && apt-get update \
     && apt-get install -y --no-install-recommends "postgresql-client-${major}" \
     && rm -rf /var/lib/apt/lists/* \
+    && pg_dump --version | grep -q " ${major}\." \
     && install -d -o app -g app -m 0750 /backups
 USER 10001:10001
 ENV BACKUP_DIR=/backups \
@@ -94,8 +101,11 @@ FROM ${NGINX_IMAGE} AS nginx
 COPY --from=web /app/static /srv/www/static
 # Non-root (the image's nginx user): it listens on unprivileged ports and writes only run/ (pid and
 # temporary files, see nginx/nginx.conf) and logs/ (the access log mtail reads, a volume in the
-# runtimes); the configs, static files and media are read-only to it.
-RUN install -d -m 0755 /srv/www/media \
+# runtimes); the configs, static files and media are read-only to it (mounted read-only).
+# media/ belongs to the app's user (10001, the web stage's) as in the web image: an empty volume
+# takes the owner of the mount point of the first container that mounts it, and when that was nginx
+# with a root-owned folder, every upload failed with PermissionError until the volume was removed.
+RUN install -d -o 10001 -g 10001 -m 0755 /srv/www/media \
     && install -d -o nginx -g nginx -m 0755 /srv/www/run /srv/www/logs
 USER 101:101
 # nginx.conf and the address files it includes are mounted at /etc/tweetstack/nginx by the runtime,

@@ -303,7 +303,9 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             f"{find_binary('prometheus')} --config.file={stack.path('etc', 'prometheus', 'prometheus.yml')}"
             f" --storage.tsdb.path={stack.path('data', 'prometheus')} --storage.tsdb.retention.time=7d"
             f" --web.listen-address=127.0.0.1:{p['prometheus']} --web.external-url={stack.url('prometheus')}"
-            " --web.enable-lifecycle",
+            " --web.enable-lifecycle"
+            # Exemplars (the trace_id on the latency histogram's buckets) are dropped without it.
+            " --enable-feature=exemplar-storage",
             base,
             {},
         ),

@@ -114,11 +114,11 @@ resource "docker_image" "backup" {
   build {
     context = local.repo
     target  = "backup"
-    build_args = {
+    build_args = merge(var.backup_build_args, {
       PYTHON_IMAGE   = local.images.PYTHON_IMAGE
       NGINX_IMAGE    = local.images.NGINX_IMAGE
       POSTGRES_IMAGE = local.images.POSTGRES_IMAGE
-    }
+    })
   }
   triggers = { inputs = local.web_inputs_sha }
 }
@@ -131,16 +131,6 @@ resource "docker_image" "otelcol" {
     build_args = { GO_IMAGE = local.images.GO_IMAGE, OTEL_RUNTIME_IMAGE = local.images.OTEL_RUNTIME_IMAGE }
   }
   triggers = { inputs = filesha1("${local.repo}/monitoring/otel-collector/builder-config.yaml") }
-}
-
-resource "docker_image" "jaeger" {
-  name         = "${var.project}-jaeger:terraform"
-  keep_locally = true
-  build {
-    context    = "${local.repo}/monitoring/jaeger"
-    build_args = { GO_IMAGE = local.images.GO_IMAGE, OTEL_RUNTIME_IMAGE = local.images.OTEL_RUNTIME_IMAGE }
-  }
-  triggers = { inputs = filesha1("${local.repo}/monitoring/jaeger/go.sum") }
 }
 
 # mtail from Debian's package (the native stack's release); its program is uploaded (monitoring.tf).
@@ -157,7 +147,7 @@ resource "docker_image" "mtail" {
 # --- images run as published.
 resource "docker_image" "pulled" {
   for_each = toset([
-    "POSTGRES_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "ALERTMANAGER_IMAGE", "GRAFANA_IMAGE", "LOKI_IMAGE",
+    "POSTGRES_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "ALERTMANAGER_IMAGE", "JAEGER_IMAGE", "GRAFANA_IMAGE", "LOKI_IMAGE",
     "POSTGRES_EXPORTER_IMAGE", "REDIS_EXPORTER_IMAGE", "NGINX_EXPORTER_IMAGE", "NODE_EXPORTER_IMAGE",
   ])
   name         = local.images[each.key]

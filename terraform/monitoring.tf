@@ -92,8 +92,10 @@ resource "docker_container" "otelcol" {
 resource "docker_container" "jaeger" {
   name     = "${var.project}-jaeger"
   hostname = "jaeger"
-  image    = docker_image.jaeger.image_id
-  env      = [for key, value in local.jaeger_env : "${key}=${value}"]
+  # The official image (its UI included); the native stack builds the same release from monitoring/jaeger/go.mod.
+  image   = docker_image.pulled["JAEGER_IMAGE"].image_id
+  command = ["--config=/etc/jaeger/config.yaml"]
+  env     = [for key, value in local.jaeger_env : "${key}=${value}"]
   upload {
     file    = "/etc/jaeger/config.yaml"
     content = file("${local.repo}/monitoring/jaeger/config.yaml")
@@ -126,6 +128,8 @@ resource "docker_container" "prometheus" {
     "--storage.tsdb.retention.time=15d",
     "--web.listen-address=0.0.0.0:${local.ports.prometheus}",
     "--web.enable-lifecycle",
+    # Exemplars (the trace_id on the latency histogram's buckets) are dropped without it.
+    "--enable-feature=exemplar-storage",
   ]
   dynamic "upload" {
     for_each = local.prometheus_uploads

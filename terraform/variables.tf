@@ -150,6 +150,17 @@ variable "image_overrides" {
   }
 }
 
+variable "backup_build_args" {
+  description = "Further build arguments of the backup image, e.g. POSTGRES_CLIENT_APT_SOURCE and POSTGRES_CLIENT_APT_KEY_URL where PGDG cannot be reached (see the Dockerfile's backup stage)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.backup_build_args) : startswith(name, "POSTGRES_CLIENT_")])
+    error_message = "Only the POSTGRES_CLIENT_* build arguments may be given; the images are pinned in versions.env."
+  }
+}
+
 variable "backup_interval_seconds" {
   description = "Seconds between scheduled backups (BACKUP_INTERVAL_SECONDS); the BackupTooOld alert expects at least one a day."
   type        = number

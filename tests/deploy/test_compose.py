@@ -90,7 +90,6 @@ def test_every_service_has_a_healthcheck(compose_prod):
     dockerfiles = {
         "Dockerfile": (REPO / "Dockerfile").read_text(),
         "monitoring/otel-collector": (REPO / "monitoring/otel-collector/Dockerfile").read_text(),
-        "monitoring/jaeger": (REPO / "monitoring/jaeger/Dockerfile").read_text(),
         "monitoring/mtail": (REPO / "monitoring/mtail/Dockerfile").read_text(),
     }
     for name, service in compose_prod["services"].items():
@@ -158,6 +157,17 @@ def test_images_are_pinned_or_built_here(compose_prod):
     for name, service in compose_prod["services"].items():
         image = service["image"]
         assert image in pinned or image.startswith("tweetstack-"), f"{name}: {image}"
+
+
+@pytest.mark.parametrize("model", ["compose_dev", "compose_prod"])
+def test_a_locally_built_image_is_never_pulled(model, request):
+    # A service that runs an image built here by another service, with neither a build section nor a
+    # pull policy, made `up --build` try to pull it from a registry first (and fail).
+    services = request.getfixturevalue(model)["services"]
+    built = {service["image"] for service in services.values() if "build" in service}
+    for name, service in services.items():
+        if service["image"] in built and "build" not in service:
+            assert service.get("pull_policy") == "never", name
 
 
 def test_every_mounted_file_exists_and_shared_configs_are_mounted_as_they_are(compose_prod):
