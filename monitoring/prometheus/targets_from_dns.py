@@ -1,0 +1,58 @@
+"""Prometheus' file_sd target lists for Docker Compose, from Docker's DNS: one JSON file per job.
+Run by the `prometheus-targets` service of docker-compose.yml (in the app image, which has Python).
+
+The web service name resolves to every replica's address (Docker's DNS), so the `web` list follows
+scaling; each address is labelled with its container's name (service_instance). The other jobs are
+fixed service names (STATIC_TARGETS). Environment:
+  TARGETS_DIR     where prometheus.yml's targets/*.json are written
+  WEB_TARGET      host:port of the web service
+  STATIC_TARGETS  JSON {job: [host:port, ...]}
+  REFRESH_SECONDS how often the web list is rewritten (default 10)
+`--once` writes every list once and exits (the tests use it).
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+
+
+def write(directory: str, job: str, groups: list[dict]) -> None:
+    # Written beside and renamed over, so Prometheus never reads half a file.
+    path = os.path.join(directory, job + ".json")
+    with open(path + ".tmp", "w") as handle:
+        json.dump(groups, handle, indent=2)
+    os.replace(path + ".tmp", path)
+
+
+def web_groups(host: str, port: str) -> list[dict]:
+    try:
+        infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:
+        # Not resolvable yet (no replica started): an empty list, not a crash loop.
+        return []
+    groups = []
+    for address in sorted({info[4][0] for info in infos}):
+        try:
+            name = socket.gethostbyaddr(address)[0].split(".")[0]
+        except OSError:
+            name = address
+        groups.append({"targets": [f"{address}:{port}"], "labels": {"service_instance": name}})
+    return groups
+
+
+def main(argv: list[str]) -> int:
+    directory = os.environ["TARGETS_DIR"]
+    host, port = os.environ["WEB_TARGET"].rsplit(":", 1)
+    for job, targets in json.loads(os.environ["STATIC_TARGETS"]).items():
+        write(directory, job, [{"targets": targets, "labels": {}}])
+    while True:
+        write(directory, "web", web_groups(host, port))
+        if "--once" in argv:
+            return 0
+        time.sleep(float(os.environ.get("REFRESH_SECONDS", "10")))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
