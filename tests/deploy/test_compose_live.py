@@ -17,7 +17,8 @@ import uuid
 
 import pytest
 
-from tests.deploy.conftest import REPO, TEST_ENV
+from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, install
+from tests.deploy.engine import run
 from tests.deploy.live import Browser, http, png_bytes, wait_until
 from tests.harness import free_port
 
@@ -43,12 +44,21 @@ class ComposeDeployment:
         self.env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
         self.values = env
 
-    def compose(self, *args, check=True, timeout=1800):
-        command = ["compose", "-p", self.project, "--project-directory", REPO]
+    def compose(self, *args, check=True, timeout=1800, builder=False):
+        """Docker Compose v5 (the pinned build of tests/deploy/compose/go.mod, which the config tests
+        load the files with) runs the deployment; it builds only through buildx >= 0.17, which
+        Debian 13 lacks, so images are built by Debian 13's Compose 2.26 plugin (builder=True).
+        Compose 2.26 cannot run it: `up --wait` fails on a one-shot job such as migrate."""
+        command = ["-p", self.project, "--project-directory", REPO]
         command += ["--env-file", REPO / "versions.env", "--env-file", self.env_file]
         for name in self.files:
             command += ["-f", REPO / name]
-        result = self.engine.docker(*command, *args, check=False, timeout=timeout)
+        binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
+        # Only the env files set what Compose interpolates (a variable of the caller's would win).
+        env = clean_environment() | {
+            key: self.engine.env[key] for key in ("DOCKER_HOST", "DOCKER_CONFIG", "PATH")
+        }
+        result = run([*binary, *command, *args], env=env, check=False, timeout=timeout)
         if check and result.returncode != 0:
             pytest.fail(
                 f"docker compose {' '.join(map(str, args))} exited {result.returncode}:\n"
@@ -66,10 +76,10 @@ class ComposeDeployment:
     def build(self):
         model = self.model()["services"]
         built = [name for name in self.services() if "build" in model[name] and name != "backup"]
-        self.compose("build", *built)
+        self.compose("build", *built, builder=True)
         if "backup" in model:
             args = [f"{k}={v}" for k, v in OFFLINE_BACKUP_ARGS.items()]
-            self.compose("build", *(a for arg in args for a in ("--build-arg", arg)), "backup")
+            self.compose("build", *(a for arg in args for a in ("--build-arg", arg)), "backup", builder=True)
 
     def up(self, *services):
         return self.compose("up", "-d", "--wait", "--remove-orphans", *(services or self.services()))
