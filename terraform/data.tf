@@ -37,8 +37,10 @@ resource "docker_container" "redis" {
   name     = "${var.project}-redis"
   hostname = "redis"
   image    = docker_image.pulled["REDIS_IMAGE"].image_id
-  # A cache: bounded, evicting the least recently used keys, nothing written to disk.
-  command = ["redis-server", "--save", "", "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
+  # A cache: bounded, evicting the least recently used keys, nothing written to disk. `--save` with no
+  # value turns snapshots off (the provider refuses the empty argument Compose passes: the first
+  # live apply failed with "values for command may not be empty").
+  command = ["redis-server", "--save", "--appendonly", "no", "--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru"]
   networks_advanced {
     name    = docker_network.back.id
     aliases = ["redis"]
