@@ -1,5 +1,7 @@
 """One request through nginx is one trace in Jaeger, joined to the app's and nginx's log lines."""
 
+import time
+import urllib.parse
 import uuid
 
 from tests.e2e.conftest import http, wait_until
@@ -81,3 +83,29 @@ def test_a_request_is_traced_from_django_to_postgresql_and_logged_with_its_ids(s
     assert len(nginx_lines) == 1
     assert nginx_lines[0]["status"] == 404
     assert nginx_lines[0]["upstream_addr"] == f"127.0.0.1:{stack.web_port(int(line['service_instance'][-1]))}"
+
+
+def test_an_exemplar_of_the_latency_histogram_links_to_a_trace_in_jaeger(stack):
+    # Prometheus keeps exemplars only with --enable-feature=exemplar-storage; without it this query
+    # returned nothing and the "p95 with exemplars" panel could not link to a trace.
+    for _ in range(10):
+        assert http(f"{stack.site}/explore/").status == 200
+
+    def exemplar_trace_ids():
+        end = time.time()
+        query = {"query": "django_http_requests_latency_seconds_by_view_method_bucket"}
+        query |= {"start": end - 600, "end": end}
+        found = http(stack.url("prometheus", "/api/v1/query_exemplars?") + urllib.parse.urlencode(query))
+        assert found.status == 200, found.body[:300]
+        return [item["labels"]["trace_id"] for series in found.json()["data"] for item in series["exemplars"]]
+
+    trace_ids = wait_until(exemplar_trace_ids, 60, "Prometheus stored no exemplar")
+
+    def one_in_jaeger():
+        for trace_id in reversed(trace_ids):
+            found = http(stack.url("jaeger-ui", f"/api/traces/{trace_id}"))
+            if found.status == 200 and found.json()["data"]:
+                return trace_id
+        return None
+
+    wait_until(one_in_jaeger, 30, f"none of the exemplars' traces {trace_ids[-5:]} is in Jaeger")
