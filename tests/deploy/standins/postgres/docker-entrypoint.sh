@@ -6,7 +6,7 @@ set -euo pipefail
 if [[ ${1:-} == postgres && ! -s $PGDATA/PG_VERSION ]]; then
 	: "${POSTGRES_PASSWORD:?the stand-in, like the image, needs POSTGRES_PASSWORD}"
 	user=${POSTGRES_USER:-postgres}
-	initdb --username="$user" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") --auth-local=trust \
+	initdb --encoding=UTF8 --username="$user" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") --auth-local=trust \
 		--auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
 	printf 'host all all all scram-sha-256\n' >>"$PGDATA/pg_hba.conf"
 	printf "listen_addresses = '*'\n" >>"$PGDATA/postgresql.auto.conf"
