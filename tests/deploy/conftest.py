@@ -17,6 +17,14 @@ TOOLS = Path(__file__).with_name("tools.sh")
 TERRAFORM_DIR = REPO / "terraform"
 CACHE = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
 COMPOSE_FILES = ["docker-compose.yml", "docker-compose.prod.yml"]
+# The repository's env files Compose interpolates (deploy.mk passes the same), before the settings' .env.
+COMPOSE_ENV_FILES = [REPO / "versions.env", REPO / "app" / "config" / "timeouts.env"]
+
+
+def env_file_arguments(settings_file: Path) -> list[str]:
+    paths = [*COMPOSE_ENV_FILES, settings_file]
+    return [argument for path in paths for argument in ("--env-file", str(path))]
+
 
 # What `make env` writes (random values); the tests use fixed ones of the same shape.
 TEST_ENV = {
@@ -94,9 +102,8 @@ def compose(docker_compose, tmp_path_factory):
         values = TEST_ENV | (env or {})
         env_file = folder / "test.env"
         env_file.write_text("".join(f"{key}={value}\n" for key, value in values.items() if value is not None))
-        command = [docker_compose, "--project-directory", str(REPO), "--env-file", str(REPO / "versions.env")]
-        command += ["--env-file", str(REPO / "app" / "config" / "timeouts.env")]
-        command += ["--env-file", str(env_file)]
+        command = [docker_compose, "--project-directory", str(REPO)]
+        command += env_file_arguments(env_file)
         for name in files:
             command += ["-f", str(REPO / name)]
         return run([*command, "config", *args], env=clean_environment(), check=check)

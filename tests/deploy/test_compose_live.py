@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 
-from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, install
+from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, env_file_arguments, install
 from tests.deploy.engine import run
 from tests.deploy.live import Browser, http, png_bytes, wait_until
 from tests.harness import free_port
@@ -51,7 +51,7 @@ class ComposeDeployment:
         Debian 13 lacks, so images are built by Debian 13's Compose 2.26 plugin (builder=True).
         Compose 2.26 cannot run it: `up --wait` fails on a one-shot job such as migrate."""
         command = ["-p", self.project, "--project-directory", REPO]
-        command += ["--env-file", REPO / "versions.env", "--env-file", self.env_file]
+        command += env_file_arguments(self.env_file)
         for name in self.files:
             command += ["-f", REPO / name]
         binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
