@@ -344,7 +344,14 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
         done.set()
         for reader in readers:
             reader.join()
-    assert failures == [], f"{len(failures)} failed GETs of {served[0]}: {failures[:10]}"
+    # nginx retries on another replica every GET the dead one had not started answering, so none may
+    # fail; a response the replica was in the middle of sending when it died cannot be retried (its
+    # headers are gone to the client), so at most one per reader is cut off, and only that way.
+    cut_off = [failure for failure in failures if "IncompleteRead" in str(failure)]
+    assert [failure for failure in failures if failure not in cut_off] == [], (
+        f"{len(failures)} failed GETs of {served[0]}: {failures[:10]}"
+    )
+    assert len(cut_off) <= len(readers), f"{len(cut_off)} responses cut off: {cut_off[:10]}"
     assert served[0] > 20
 
     def three_up_again():
