@@ -36,24 +36,21 @@ def log(message: str) -> None:
     print(f"stack: {message}", flush=True)
 
 
-def build_otel() -> dict[str, str]:
-    result = subprocess.run(
-        [str(REPO / "scripts" / "build-otel.sh")], capture_output=True, text=True, check=False
-    )
+def build(script: str, what: str) -> dict[str, str]:
+    """Runs a scripts/build-*.sh (pinned Go builds, cached) and returns the NAME=path lines it prints."""
+    result = subprocess.run([str(REPO / "scripts" / script)], capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.stderr.write(result.stderr)
-        raise StackError("building the collector and Jaeger failed (scripts/build-otel.sh, output above)")
+        raise StackError(f"building {what} failed (scripts/{script}, output above)")
     return dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
+
+
+def build_otel() -> dict[str, str]:
+    return build("build-otel.sh", "the collector and Jaeger")
 
 
 def build_toxiproxy() -> dict[str, str]:
-    result = subprocess.run(
-        [str(REPO / "scripts" / "build-toxiproxy.sh")], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr)
-        raise StackError("building toxiproxy failed (scripts/build-toxiproxy.sh, output above)")
-    return dict(line.split("=", 1) for line in result.stdout.split() if "=" in line)
+    return build("build-toxiproxy.sh", "toxiproxy")
 
 
 def manage(stack: Stack, *arguments: str, env: dict) -> str:
