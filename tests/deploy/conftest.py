@@ -149,14 +149,17 @@ def terraform(tmp_path_factory):
 def engine():
     """A Docker Engine: the one that answers, or our own (tests/deploy/engine.py), stopped at the end
     with whatever containers and networks the tests left removed."""
-    from tests.deploy.engine import Engine, EngineError
+    from tests.deploy.engine import Engine, EngineError, locked
 
-    try:
-        docker = Engine().start()
-    except EngineError as error:
-        pytest.fail(f"no Docker Engine for the live deployment tests: {error}")
-    yield docker
-    left = docker.stop() if docker.process else docker.leftovers()
+    # One live session at a time per machine: the projects, published ports and the daemon itself
+    # are shared, so a second `make test` (another checkout) waits here instead of colliding.
+    with locked("live-deployment"):
+        try:
+            docker = Engine().start()
+        except EngineError as error:
+            pytest.fail(f"no Docker Engine for the live deployment tests: {error}")
+        yield docker
+        left = docker.stop() if docker.process else docker.leftovers()
     # Every live test removes what it made; anything still there is a defect of that test.
     assert not [name for name in left if name.startswith("tweetstack")], f"left behind: {left}"
 
