@@ -26,13 +26,15 @@ RUN uv_version="$(python -c 'import tomllib; print(tomllib.load(open("pyproject.
 
 # --- web: the runtime, non-root, no compilers, no pip cache.
 FROM ${PYTHON_IMAGE} AS web
+# WEB_PORT of ports.env, a build argument (required): where gunicorn listens unless GUNICORN_BIND moves it.
+ARG WEB_PORT
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     LOG_FORMAT=json \
-    GUNICORN_BIND=0.0.0.0:8000 \
+    GUNICORN_BIND=0.0.0.0:${WEB_PORT} \
     DJANGO_STATIC_ROOT=/app/static \
     DJANGO_MEDIA_ROOT=/srv/media \
     TWEETSTACK_VAR_DIR=/tmp/tweetstack
@@ -46,13 +48,14 @@ RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
 COPY app/ /app/app/
 # Production settings need a secret, database and hosts even to import; this one lives only for this
 # RUN (it is in no layer) and nothing connects to the database.
+RUN test -n "${WEB_PORT}" || { echo "build with --build-arg WEB_PORT (ports.env)" >&2; exit 1; }
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     DATABASE_URL=postgres://build@localhost/build \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     python app/manage.py collectstatic --noinput --verbosity 0 \
     && install -d -o app -g app -m 0755 /srv/media /srv/status
 USER 10001:10001
-EXPOSE 8000
+EXPOSE ${WEB_PORT}
 # Liveness only: the port comes from GUNICORN_BIND, so a deployment that moves it keeps a true check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ['GUNICORN_BIND'].rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)"]

@@ -102,12 +102,12 @@ variable "tls_terminated_upstream" {
 }
 
 variable "public_port" {
-  description = "Host port nginx is published on."
+  description = "Host port nginx is published on (default: nginx's own, NGINX_PORT of ports.env)."
   type        = number
-  default     = 8080
+  default     = null
 
   validation {
-    condition     = var.public_port >= 1 && var.public_port <= 65535
+    condition     = var.public_port == null ? true : var.public_port >= 1 && var.public_port <= 65535
     error_message = "public_port must be a TCP port (1-65535)."
   }
 }

@@ -7,7 +7,7 @@ locals {
     DJANGO_SETTINGS_MODULE      = "config.settings.production"
     DJANGO_SECRET_KEY           = var.django_secret_key
     DJANGO_ALLOWED_HOSTS        = join(",", var.allowed_hosts)
-    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "${var.tls_terminated_upstream ? "https" : "http"}://${host}${var.tls_terminated_upstream ? "" : ":${var.public_port}"}"])
+    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "${var.tls_terminated_upstream ? "https" : "http"}://${host}${var.tls_terminated_upstream ? "" : ":${local.public_port}"}"])
     DJANGO_SECURE_SSL_REDIRECT  = tostring(var.tls_terminated_upstream)
     DJANGO_SECURE_COOKIES       = tostring(var.tls_terminated_upstream)
     DJANGO_SERVE_MEDIA          = "false"

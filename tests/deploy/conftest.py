@@ -18,7 +18,7 @@ TERRAFORM_DIR = REPO / "terraform"
 CACHE = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
 COMPOSE_FILES = ["docker-compose.yml", "docker-compose.prod.yml"]
 # The repository's env files Compose interpolates (deploy.mk passes the same), before the settings' .env.
-COMPOSE_ENV_FILES = [REPO / "versions.env", REPO / "app" / "config" / "timeouts.env"]
+COMPOSE_ENV_FILES = [REPO / "versions.env", REPO / "ports.env", REPO / "app" / "config" / "timeouts.env"]
 
 
 def env_file_arguments(settings_file: Path) -> list[str]:
