@@ -99,6 +99,23 @@ HEALTHCHECK --interval=60s --timeout=5s --start-period=10m --retries=1 \
 # One backup at start, then one per interval; a failed one is logged and retried at the next.
 CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do python /app/app/manage.py backup; sleep \"$BACKUP_INTERVAL_SECONDS\" & wait $!; done"]
 
+# --- checklist: the production readiness checklist on a schedule (`python -m checklist --every`) beside
+# the deployment it checks: the app image, whose manage.py runs the deployment's own checks, plus the
+# checklist and the repository files it reads (the configs as deployed). Its results reach the
+# replicas' /metrics through the status volume (tweetstack_checklist_item_status).
+FROM web AS checklist
+USER 0:0
+COPY checklist/ /opt/tweetstack/checklist/
+COPY stack/ /opt/tweetstack/stack/
+COPY monitoring/prometheus/rules/ /opt/tweetstack/monitoring/prometheus/rules/
+COPY nginx/ /opt/tweetstack/nginx/
+COPY Dockerfile docker-compose.yml docker-compose.prod.yml ports.env /opt/tweetstack/
+# The checklist reads app/ beside itself, as in a checkout: the image's own code.
+RUN ln -s /app/app /opt/tweetstack/app
+USER 10001:10001
+WORKDIR /opt/tweetstack
+CMD ["python", "-m", "checklist", "--every", "--manage", "python /app/app/manage.py"]
+
 # --- nginx: the official image plus the collected static files, so they always match the app's.
 FROM ${NGINX_IMAGE} AS nginx
 COPY --from=web /app/static /srv/www/static

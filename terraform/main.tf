@@ -105,6 +105,25 @@ resource "docker_image" "backup" {
   triggers = { inputs = local.web_inputs_sha }
 }
 
+# The app image plus the readiness checklist and the files it reads (the Dockerfile's checklist stage).
+resource "docker_image" "checklist" {
+  name         = "${var.project}-checklist:terraform"
+  keep_locally = true
+  build {
+    context    = local.repo
+    target     = "checklist"
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
+  }
+  triggers = {
+    inputs = sha1(join("", concat(
+      [local.web_inputs_sha],
+      flatten([for folder in ["checklist", "stack", "nginx", "monitoring/prometheus/rules"] :
+      [for f in sort(fileset(local.repo, "${folder}/**")) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
+      [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
+    )))
+  }
+}
+
 resource "docker_image" "otelcol" {
   name         = "${var.project}-otelcol:terraform"
   keep_locally = true

@@ -11,7 +11,9 @@ import contextlib
 import http.client as http_client
 import json
 import os
+import shlex
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -20,7 +22,7 @@ import pytest
 
 from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, env_file_arguments, install
 from tests.deploy.engine import run
-from tests.deploy.live import Browser, http, png_bytes, wait_until
+from tests.deploy.live import JAEGER_URL, PORTS, PROMETHEUS_URL, Browser, http, png_bytes, wait_until
 from tests.harness import free_port
 
 # Left out of the live run, and why: see the module docstring.
@@ -50,22 +52,27 @@ class ComposeDeployment:
         load the files with) runs the deployment; it builds only through buildx >= 0.17, which
         Debian 13 lacks, so images are built by Debian 13's Compose 2.26 plugin (builder=True).
         Compose 2.26 cannot run it: `up --wait` fails on a one-shot job such as migrate."""
-        command = ["-p", self.project, "--project-directory", REPO]
-        command += env_file_arguments(self.env_file)
-        for name in self.files:
-            command += ["-f", REPO / name]
-        binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
-        # Only the env files set what Compose interpolates (a variable of the caller's would win).
-        env = clean_environment() | {
-            key: self.engine.env[key] for key in ("DOCKER_HOST", "DOCKER_CONFIG", "PATH")
-        }
-        result = run([*binary, *command, *args], env=env, check=False, timeout=timeout)
+        result = run([*self.command(builder), *args], env=self.environment(), check=False, timeout=timeout)
         if check and result.returncode != 0:
             pytest.fail(
                 f"docker compose {' '.join(map(str, args))} exited {result.returncode}:\n"
                 f"{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
             )
         return result
+
+    def command(self, builder=False) -> list[str]:
+        binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
+        command = [*binary, "-p", self.project, "--project-directory", REPO]
+        command += env_file_arguments(self.env_file)
+        for name in self.files:
+            command += ["-f", REPO / name]
+        return [str(word) for word in command]
+
+    def environment(self) -> dict:
+        # Only the env files set what Compose interpolates (a variable of the caller's would win).
+        return clean_environment() | {
+            key: self.engine.env[key] for key in ("DOCKER_HOST", "DOCKER_CONFIG", "PATH")
+        }
 
     def services(self) -> list[str]:
         names = self.compose("config", "--services").stdout.split()
@@ -110,7 +117,7 @@ class ComposeDeployment:
         return int(status), body
 
     def prometheus(self, query: str) -> list[dict]:
-        status, body = self.fetch_inside(f"http://prometheus:9090/api/v1/query?query={_quote(query)}")
+        status, body = self.fetch_inside(f"{PROMETHEUS_URL}/api/v1/query?query={_quote(query)}")
         assert status == 200, body
         return json.loads(body)["data"]["result"]
 
@@ -249,7 +256,7 @@ def test_the_posts_trace_is_in_jaeger_and_its_id_in_the_web_json_log(prod, poste
     assert len(trace_id) == 32
 
     def in_jaeger():
-        status, body = prod.fetch_inside(f"http://jaeger:16686/api/traces/{trace_id}")
+        status, body = prod.fetch_inside(f"{JAEGER_URL}/api/traces/{trace_id}")
         return status == 200 and json.loads(body)["data"] and json.loads(body)["data"][0]
 
     trace = wait_until(in_jaeger, 60, f"trace {trace_id} is not in Jaeger")
@@ -278,7 +285,7 @@ def test_an_exemplar_of_the_latency_histogram_links_to_a_trace_in_jaeger(prod, p
         end = time.time()
         query = _quote("django_http_requests_latency_seconds_by_view_method_bucket")
         status, body = prod.fetch_inside(
-            f"http://prometheus:9090/api/v1/query_exemplars?query={query}&start={end - 600}&end={end}"
+            f"{PROMETHEUS_URL}/api/v1/query_exemplars?query={query}&start={end - 600}&end={end}"
         )
         assert status == 200, body
         found = [x["labels"]["trace_id"] for s in json.loads(body)["data"] for x in s["exemplars"]]
@@ -288,7 +295,7 @@ def test_an_exemplar_of_the_latency_histogram_links_to_a_trace_in_jaeger(prod, p
 
     def one_in_jaeger():
         for trace_id in reversed(trace_ids):
-            status, body = prod.fetch_inside(f"http://jaeger:16686/api/traces/{trace_id}")
+            status, body = prod.fetch_inside(f"{JAEGER_URL}/api/traces/{trace_id}")
             if status == 200 and json.loads(body)["data"]:
                 return trace_id
         return None
@@ -359,6 +366,37 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
         return len(up) == 3 and all(sample["value"][1] == "1" for sample in up)
 
     wait_until(three_up_again, 120, "the restarted replica is not back in Prometheus")
+
+    # And back in nginx's rotation: requests through nginx reach the restarted container again.
+    def nginx_sends_it_requests():
+        marker = f"rejoin-{uuid.uuid4().hex}"
+        for index in range(12):
+            http(prod.site + "/explore/", headers={"X-Request-ID": f"{marker}-{index}"})
+        since = prod.engine.docker("logs", "--since", started, victim["Name"])
+        return marker in since.stdout + since.stderr
+
+    wait_until(nginx_sends_it_requests, 60, "nginx sends no request to the restarted replica")
+
+
+# What only holds behind TLS (HSTS, Secure cookies, check --deploy's SSL items): the deployment
+# serves plain HTTP, so these may WARN, and nothing may FAIL.
+TLS_ITEMS = {"security.check_deploy", "security.hsts", "security.cookies"}
+
+
+def test_make_checklist_against_the_deployment_passes_every_item_not_needing_tls(prod, posted):
+    # The restore drill runs as the operator's schedule would (the checklist checks its age).
+    manage = ["exec", "-T", "backup", "python", "/app/app/manage.py"]
+    prod.compose(*manage, "restore_drill")
+    checklist = [
+        sys.executable, "-m", "checklist", "--json", "--url", prod.site,
+        "--prometheus", f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}",
+        "--manage", shlex.join([*prod.command(), *manage]),
+    ]  # fmt: skip
+    result = run(checklist, env=prod.environment() | {"PYTHONPATH": str(REPO)}, check=False, timeout=600)
+    rows = json.loads(result.stdout)["items"]
+    not_passed = {row["item"]: (row["status"], row["checked"]) for row in rows if row["status"] != "PASS"}
+    assert all(item in TLS_ITEMS and status == "WARN" for item, (status, _) in not_passed.items()), not_passed
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_tweets_and_media_survive_down_and_up(prod, posted):
