@@ -11,18 +11,24 @@ import contextlib
 import http.client as http_client
 import json
 import os
-import shlex
 import signal
-import sys
 import threading
 import time
 import uuid
 
 import pytest
 
+from config.timeouts import declared
 from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, env_file_arguments, install
 from tests.deploy.engine import run
 from tests.deploy.live import JAEGER_URL, PORTS, PROMETHEUS_URL, Browser, http, png_bytes, wait_until
+from tests.e2e.test_degraded_dependencies import (
+    CLIENTS,
+    MAX_REQUESTS,
+    MEASURE_SECONDS,
+    assert_degraded_within_bounds,
+)
+from tests.e2e.traffic import load
 from tests.harness import free_port
 
 # Left out of the live run, and why: see the module docstring.
@@ -313,6 +319,76 @@ def test_the_backup_service_wrote_a_backup(prod):
     wait_until(written, 120, "no backup in the backups volume", interval=3)
 
 
+def breakers_closed(prod, dependency: str) -> bool:
+    """Every replica's breaker for the dependency closed, as Prometheus scraped it (a breaker leaves
+    the open state only when a call probes the dependency: a few requests go first)."""
+    for _ in range(4):
+        http(prod.site + "/explore/")
+    states = prod.prometheus(f'tweetstack_circuit_breaker_state{{dependency="{dependency}"}}')
+    return bool(states) and all(sample["value"][1] == "0" for sample in states)
+
+
+def test_redis_paused_opens_the_breakers_and_pages_keep_the_redis_stopped_speed(prod):
+    """`docker pause`: Redis' connections hang, as an overloaded or partitioned Redis does."""
+    prod.compose("stop", "redis")
+    try:
+        load(prod.site, clients=CLIENTS, seconds=3, max_requests=MAX_REQUESTS)
+        stopped = load(prod.site, clients=CLIENTS, seconds=MEASURE_SECONDS, max_requests=MAX_REQUESTS)
+    finally:
+        prod.compose("start", "redis")
+    wait_until(lambda: breakers_closed(prod, "redis"), 90, "a Redis breaker did not close after the restart")
+    (redis,) = prod.containers("redis")
+    prod.engine.docker("pause", redis["Name"])
+    try:
+        opening = load(prod.site, clients=CLIENTS, seconds=3, max_requests=MAX_REQUESTS)
+        paused = load(prod.site, clients=CLIENTS, seconds=MEASURE_SECONDS, max_requests=MAX_REQUESTS)
+        print(f"Compose, Redis paused, first 3 s: {opening.summary()}")
+    finally:
+        prod.engine.docker("unpause", redis["Name"])
+    resumed = time.monotonic()
+    # Scraped every 15 s: closed within a minute of resuming, as Prometheus can see it.
+    wait_until(lambda: breakers_closed(prod, "redis"), 90, "a Redis breaker did not close after unpausing")
+    print(f"Compose, Redis resumed: breakers closed {time.monotonic() - resumed:.1f}s later (scraped)")
+    assert opening.server_errors == [], opening.statuses[:10]
+    assert_degraded_within_bounds("Compose, Redis paused, breakers open", paused, stopped)
+
+
+def test_postgres_paused_gets_a_fast_503_with_retry_after_and_recovers_by_itself(prod, posted):
+    """`docker pause`: PostgreSQL's connections stall (neither refused nor reset), as in a partition."""
+    timeouts = declared()
+    replica_bound = timeouts["DB_TCP_USER_TIMEOUT"] + timeouts["DB_CONNECT_TIMEOUT"] + 1.0
+    # nginx may try a GET on a second replica, which waits as long, before it answers the 503.
+    bound = 2 * replica_bound
+    browser = posted["browser"]
+    (postgres,) = prod.containers("postgres")
+    prod.engine.docker("pause", postgres["Name"])
+    try:
+        time.sleep(2)
+        pages = []
+        for _ in range(3):
+            started = time.monotonic()
+            page = browser.get("/")
+            pages.append((time.monotonic() - started, page))
+        readiness = prod.fetch_inside(f"http://127.0.0.1:{PORTS['WEB_PORT']}/readyz")
+    finally:
+        prod.engine.docker("unpause", postgres["Name"])
+    healed = time.monotonic()
+    home = wait_until(
+        lambda: (page := browser.get("/")).status == 200 and page, 60, "home not back after unpausing"
+    )
+    print(
+        f"Compose, PostgreSQL paused: home {[f'{p.status}:{t:.2f}s' for t, p in pages]}, "
+        f"readiness {readiness[0]}, home again {time.monotonic() - healed:.1f}s after unpausing"
+    )
+    for elapsed, page in pages:
+        assert page.status == 503 and elapsed < bound, (page.status, elapsed, bound)
+        assert page.headers.get("Retry-After", "").isdigit(), page.headers
+        assert "temporarily unavailable" in page.text.lower(), page.text[:300]
+    assert readiness[0] == 503, readiness
+    # The tweet acknowledged before the fault is still there.
+    assert posted["text"] in home.text
+
+
 def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
     failures, done = [], threading.Event()
     served = [0]
@@ -352,9 +428,13 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
         for reader in readers:
             reader.join()
     # nginx retries on another replica every GET the dead one had not started answering, so none may
-    # fail; a response the replica was in the middle of sending when it died cannot be retried (its
-    # headers are gone to the client), so at most one per reader is cut off, and only that way.
-    cut_off = [failure for failure in failures if "IncompleteRead" in str(failure)]
+    # fail. What was in flight on the replica when it died cannot be retried in time: a response it was
+    # sending is cut off (its headers are gone to the client), and a request it had taken gets no
+    # answer at all (its network namespace went with it, so no reset comes back) until nginx's read
+    # timeout, past the reader's. So at most one per reader fails, and only in those two ways.
+    cut_off = [
+        failure for failure in failures if "IncompleteRead" in str(failure) or "timed out" in str(failure)
+    ]
     assert [failure for failure in failures if failure not in cut_off] == [], (
         f"{len(failures)} failed GETs of {served[0]}: {failures[:10]}"
     )
@@ -383,16 +463,18 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
 TLS_ITEMS = {"security.check_deploy", "security.hsts", "security.cookies"}
 
 
-def test_make_checklist_against_the_deployment_passes_every_item_not_needing_tls(prod, posted):
-    # The restore drill runs as the operator's schedule would (the checklist checks its age).
-    manage = ["exec", "-T", "backup", "python", "/app/app/manage.py"]
-    prod.compose(*manage, "restore_drill")
-    checklist = [
-        sys.executable, "-m", "checklist", "--json", "--url", prod.site,
-        "--prometheus", f"http://127.0.0.1:{PORTS['PROMETHEUS_PORT']}",
-        "--manage", shlex.join([*prod.command(), *manage]),
-    ]  # fmt: skip
-    result = run(checklist, env=prod.environment() | {"PYTHONPATH": str(REPO)}, check=False, timeout=600)
+def test_the_checklist_service_passes_every_item_not_needing_tls_and_exports_its_results(prod, posted):
+    # The scheduled run's results reach the replicas' /metrics, so Prometheus has them.
+    exported = wait_until(
+        lambda: prod.prometheus("tweetstack_checklist_item_status"), 120, "no checklist results exported"
+    )
+    assert {sample["metric"]["item"] for sample in exported} >= TLS_ITEMS
+    # The restore drill runs as the operator's schedule would (the checklist checks its age), then the
+    # checklist as `make checklist` would, in the service's container, against the deployment.
+    prod.compose("exec", "-T", "backup", "python", "/app/app/manage.py", "restore_drill")
+    command = prod.model()["services"]["checklist"]["command"]
+    once = [word for word in command if word != "--every"] + ["--json", "--no-record"]
+    result = prod.compose("exec", "-T", "checklist", *once, check=False)
     rows = json.loads(result.stdout)["items"]
     not_passed = {row["item"]: (row["status"], row["checked"]) for row in rows if row["status"] != "PASS"}
     assert all(item in TLS_ITEMS and status == "WARN" for item, (status, _) in not_passed.items()), not_passed
