@@ -20,7 +20,6 @@ from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
 TEMPLATES = Path(__file__).parent / "templates"
 # nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
-FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -73,6 +72,12 @@ def app_timeouts() -> dict[str, float]:
     return _timeouts_module().timeouts()
 
 
+def upload_form_overhead() -> int:
+    """What a posted form carries besides its image (app/config/limits.env): nginx's body limit is
+    the app's IMAGE_MAX_BYTES plus this."""
+    return int(_timeouts_module().declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
+
+
 def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     conf = stack.path("etc", "nginx")
     link_shared(REPO / "nginx", conf)
@@ -80,7 +85,7 @@ def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     write(conf / "web-replicas.conf", servers)
     write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
     write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
-    write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + FORM_OVERHEAD_BYTES};\n")
+    write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + upload_form_overhead()};\n")
     write(conf / "timeouts.conf", nginx_timeouts(app_timeouts()))
     # mtail reads the access log from stdout, which supervisor writes (and rotates) to logs/nginx.log.
     write(conf / "access-log.conf", f"# stdout only: mtail reads {stack.path('logs', 'nginx.log')}\n")

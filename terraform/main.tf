@@ -33,8 +33,15 @@ locals {
   alert_secret_names = toset(regexall("/etc/alertmanager/secrets/(\\w+)",
   file("${local.repo}/monitoring/alertmanager/receivers.production.yml"))[*][0])
 
-  # nginx accepts the image plus 64 KiB for the rest of the form (stack/render.py's FORM_OVERHEAD_BYTES).
-  client_max_body_size = var.image_max_bytes + 65536
+  # The upload limits, from app/config/limits.env (the app and the native stack read the same file):
+  # nginx accepts the image plus the rest of the form.
+  limits = {
+    for line in split("\n", file("${local.repo}/app/config/limits.env")) :
+    trimspace(split("=", line)[0]) => tonumber(trimspace(split("=", line)[1]))
+    if can(regex("^[A-Z0-9_]+=", line))
+  }
+  image_max_bytes      = coalesce(var.image_max_bytes, local.limits.IMAGE_MAX_BYTES)
+  client_max_body_size = local.image_max_bytes + local.limits.UPLOAD_FORM_OVERHEAD_BYTES
 
   postgres_user = "tweetstack"
   postgres_db   = "tweetstack"

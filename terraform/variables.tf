@@ -119,12 +119,12 @@ variable "public_bind_address" {
 }
 
 variable "image_max_bytes" {
-  description = "Largest image upload the app accepts (IMAGE_MAX_BYTES); nginx's body limit follows it."
+  description = "Largest image upload the app accepts (default: IMAGE_MAX_BYTES of app/config/limits.env); nginx's body limit follows it."
   type        = number
-  default     = 5242880
+  default     = null
 
   validation {
-    condition     = var.image_max_bytes >= 65536 && var.image_max_bytes <= 52428800
+    condition     = var.image_max_bytes == null ? true : var.image_max_bytes >= 65536 && var.image_max_bytes <= 52428800
     error_message = "image_max_bytes must be from 64 KiB to 50 MiB."
   }
 }

@@ -14,7 +14,7 @@ locals {
     DATABASE_URL                = "postgres://${local.postgres_user}:${var.postgres_password}@postgres:${local.ports.postgres}/${local.postgres_db}"
     REDIS_URL                   = "redis://redis:${local.ports.redis}/0"
     DEPLOYMENT_ENVIRONMENT      = "terraform"
-    IMAGE_MAX_BYTES             = tostring(var.image_max_bytes)
+    IMAGE_MAX_BYTES             = tostring(local.image_max_bytes)
     LOG_FORMAT                  = "json"
     # nginx sets X-Real-IP (nginx/proxy.conf) for the app's per-client rate limits.
     RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"

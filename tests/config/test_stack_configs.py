@@ -72,7 +72,7 @@ def test_nginx_accepts_its_config(rendered):
 
 def test_nginx_body_limit_follows_the_app_image_limit(rendered):
     limits = rendered.path("etc", "nginx", "limits.conf").read_text()
-    assert limits == f"client_max_body_size {5 * 1024 * 1024 + render.FORM_OVERHEAD_BYTES};\n"
+    assert limits == f"client_max_body_size {5 * 1024 * 1024 + render.upload_form_overhead()};\n"
 
 
 def test_nginx_upstream_lists_one_server_per_replica(rendered):

@@ -203,7 +203,7 @@ def test_addresses_agree_with_the_images_and_shared_configs(compose_prod):
     assert services["prometheus-targets"]["environment"]["WEB_PORT"] == web_port
     # nginx's body limit follows the app's upload limit as the native stack derives it.
     image_max_bytes = int(services["web"]["environment"]["IMAGE_MAX_BYTES"])
-    expected = image_max_bytes + render.FORM_OVERHEAD_BYTES
+    expected = image_max_bytes + render.upload_form_overhead()
     assert configs["nginx-limits"]["content"].strip() == f"client_max_body_size {expected};"
     # The nginx healthcheck and exporter use the internal listener's port.
     internal = re.search(r"listen (\d+);", configs["nginx-listen-internal"]["content"]).group(1)
