@@ -107,8 +107,9 @@ FROM web AS checklist
 USER 0:0
 COPY checklist/ /opt/tweetstack/checklist/
 COPY stack/ /opt/tweetstack/stack/
-COPY monitoring/prometheus/rules/ /opt/tweetstack/monitoring/prometheus/rules/
+COPY monitoring/ /opt/tweetstack/monitoring/
 COPY nginx/ /opt/tweetstack/nginx/
+COPY terraform/*.tf /opt/tweetstack/terraform/
 COPY Dockerfile docker-compose.yml docker-compose.prod.yml ports.env /opt/tweetstack/
 # The checklist reads app/ beside itself, as in a checkout: the image's own code.
 RUN ln -s /app/app /opt/tweetstack/app

@@ -124,8 +124,8 @@ resource "docker_image" "checklist" {
   triggers = {
     inputs = sha1(join("", concat(
       [local.web_inputs_sha],
-      flatten([for folder in ["checklist", "stack", "nginx", "monitoring/prometheus/rules"] :
-      [for f in sort(fileset(local.repo, "${folder}/**")) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
+      flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf"] :
+      [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
       [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
     )))
   }

@@ -83,7 +83,7 @@ def test_dockerignore_keeps_secrets_state_and_tooling_out():
     assert lines[0] == "*", "the context is an allow-list"
     # The app's build inputs, and what the checklist stage reads (the configs as deployed).
     assert {line for line in lines if line.startswith("!")} == {
-        "!pyproject.toml", "!uv.lock", "!app/", "!checklist/", "!stack/", "!monitoring/prometheus/rules/",
+        "!pyproject.toml", "!uv.lock", "!app/", "!checklist/", "!stack/", "!monitoring/", "!terraform/*.tf",
         "!nginx/", "!Dockerfile", "!docker-compose.yml", "!docker-compose.prod.yml", "!ports.env",
     }  # fmt: skip
     assert "**/.env" in lines
