@@ -124,7 +124,7 @@ resource "docker_image" "checklist" {
   triggers = {
     inputs = sha1(join("", concat(
       [local.web_inputs_sha],
-      flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf"] :
+      flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "docs/runbooks/*"] :
       [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
       [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
     )))

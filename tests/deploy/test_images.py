@@ -84,7 +84,8 @@ def test_dockerignore_keeps_secrets_state_and_tooling_out():
     # The app's build inputs, and what the checklist stage reads (the configs as deployed).
     assert {line for line in lines if line.startswith("!")} == {
         "!pyproject.toml", "!uv.lock", "!app/", "!checklist/", "!stack/", "!monitoring/", "!terraform/*.tf",
-        "!nginx/", "!Dockerfile", "!docker-compose.yml", "!docker-compose.prod.yml", "!ports.env",
+        "!docs/runbooks/", "!nginx/", "!Dockerfile", "!docker-compose.yml", "!docker-compose.prod.yml",
+        "!ports.env",
     }  # fmt: skip
     assert "**/.env" in lines
 
