@@ -157,11 +157,11 @@ def terraform(tmp_path_factory):
 def engine():
     """A Docker Engine: the one that answers, or our own (tests/deploy/engine.py), stopped at the end
     with whatever containers and networks the tests left removed."""
-    from tests.deploy.engine import MACHINE_LOCKS, Engine, EngineError, locked
+    from tests.deploy.engine import Engine, EngineError, locked
 
     # One live session at a time per machine: the projects, published ports and the daemon itself
     # are shared, so a second `make test` (another checkout) waits here instead of colliding.
-    with locked("tweetstack-live-deployment", MACHINE_LOCKS):
+    with locked("live-deployment"):
         try:
             docker = Engine().start()
         except EngineError as error:

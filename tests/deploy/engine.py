@@ -82,17 +82,12 @@ def run(command, *, check=True, capture=True, env=None, timeout=None, input=None
 
 
 @contextmanager
-def locked(name: str, folder: Path = CACHE):
+def locked(name: str):
     """An exclusive flock shared with the other engineers' sessions (the cache is shared)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f".{name}.lock", "w") as handle:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f".{name}.lock", "w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
-
-
-# One Docker daemon of ours per machine, whatever the cache folder: two would share the host's
-# bridge, iptables chains and exec root.
-MACHINE_LOCKS = Path("/run/lock")
 
 
 def require_system_binaries() -> None:
