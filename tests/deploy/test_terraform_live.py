@@ -180,6 +180,18 @@ def test_apply_with_three_replicas_serves_the_site_through_nginx(deployment):
     wait_until(in_jaeger, 60, f"trace {trace} is not in Jaeger")
 
 
+def test_the_checklist_container_runs_on_its_schedule_and_its_results_are_exported(deployment):
+    state = json.loads(deployment.engine.docker("inspect", f"{PROJECT}-checklist").stdout)[0]["State"]
+    assert state["Running"] and state["RestartCount"] == 0, state
+    # Its first run's results reach the replicas' /metrics, so Prometheus scrapes them.
+    exported = wait_until(
+        lambda: deployment.prometheus("tweetstack_checklist_item_status"),
+        120,
+        "no checklist results exported",
+    )
+    assert {"security.debug_off", "scaling.replicas"} <= {sample["metric"]["item"] for sample in exported}
+
+
 def test_apply_with_one_replica_leaves_one_container_upstream_and_target(deployment):
     deployment.apply(1)
     web = [name for name in deployment.names("container") if re.fullmatch(rf"{PROJECT}-web-\d+", name)]
