@@ -10,6 +10,7 @@ import shlex
 import shutil
 import subprocess
 import time
+import xmlrpc.client
 
 from stack import services
 from stack.layout import REPO, Stack, StackError
@@ -93,9 +94,12 @@ def restore(stack: Stack, env: dict[str, str], options: list[str], log) -> float
     """Stops the stack's PostgreSQL, restores its data folder from the repository, starts it and waits
     until it serves writes again; returns the seconds that took."""
     started = time.monotonic()
-    server = services.rpc(stack)
-    if server.supervisor.getProcessInfo("postgres")["statename"] in ("RUNNING", "STARTING", "BACKOFF"):
-        server.supervisor.stopProcess("postgres", True)
+    try:
+        # Also a server supervisor keeps restarting (BACKOFF) on a lost data folder.
+        services.rpc(stack).supervisor.stopProcess("postgres", True)
+    except xmlrpc.client.Fault as fault:
+        if "NOT_RUNNING" not in fault.faultString:
+            raise
     pgdata = stack.pgdata
     if (pgdata / "PG_VERSION").exists():
         # Only the files that differ from the backup are copied back.
