@@ -49,7 +49,13 @@ def environment(stack: Stack, cipher_pass: str) -> dict[str, str]:
         "PGBACKREST_PG1_SOCKET_PATH": str(stack.pgdata),
         "PGBACKREST_PG1_USER": "app",
         "PGBACKREST_LOCK_PATH": str(stack.path("run", "pgbackrest")),
-    }
+    } | off_host_repository()
+
+
+def off_host_repository(environ=os.environ) -> dict[str, str]:
+    """The second repository (S3, off the host), configured by pgBackRest's own PGBACKREST_REPO2_*
+    options in the caller's environment (type, endpoint, bucket, region, keys, cipher)."""
+    return {key: value for key, value in environ.items() if key.startswith("PGBACKREST_REPO2_")}
 
 
 def prepare(stack: Stack) -> None:

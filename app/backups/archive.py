@@ -131,17 +131,22 @@ def _dump(path: Path) -> dict[str, Any]:
 
 def _pgbackrest_backup(kind: str) -> dict[str, Any]:
     try:
-        kind = kind or pgbackrest.backup_type(
-            pgbackrest.info(), settings.BACKUP_FULL_INTERVAL_SECONDS, time.time()
-        )
-        taken = pgbackrest.backup(kind)
-        restore_point = f"{PREFIX}{taken['label']}"
+        taken = pgbackrest.backup(kind, settings.BACKUP_FULL_INTERVAL_SECONDS)
+        # Named after the first repository's backup; recovery from any repository can stop there.
+        first = taken[min(taken)]
+        restore_point = f"{PREFIX}{first['label']}"
         counts = pgbackrest.snapshot_with_restore_point(restore_point, row_counts)
     except pgbackrest.PgBackRestError as error:
         raise BackupError(str(error)) from error
     return {
         "row_counts": counts,
-        "pgbackrest": {"label": taken["label"], "type": taken["type"], "restore_point": restore_point},
+        "pgbackrest": {
+            "repo": min(taken),
+            "label": first["label"],
+            "type": first["type"],
+            "restore_point": restore_point,
+            "repositories": {str(repo): entry["label"] for repo, entry in taken.items()},
+        },
     }
 
 
@@ -233,6 +238,7 @@ def _drill_pgbackrest(manifest: dict[str, Any]) -> None:
     try:
         pgbackrest.restore(
             pgdata,
+            f"--repo={taken['repo']}",
             f"--set={taken['label']}",
             "--type=name",
             f"--target={taken['restore_point']}",

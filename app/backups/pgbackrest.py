@@ -48,20 +48,33 @@ def info() -> dict[str, Any]:
     return stanza
 
 
-def backup_type(stanza: dict[str, Any], full_interval: float, now: float) -> str:
-    """Full when there is none or the newest is older than full_interval, else incremental."""
-    fulls = [b["timestamp"]["stop"] for b in stanza.get("backup", []) if b["type"] == "full"]
+def repositories(stanza: dict[str, Any]) -> list[int]:
+    """The repositories' keys: 1 on this host, 2 (when configured) the off-host S3 copy."""
+    return sorted(repo["key"] for repo in stanza.get("repo", []))
+
+
+def _backups(stanza: dict[str, Any], repo: int) -> list[dict[str, Any]]:
+    return [b for b in stanza.get("backup", []) if b["database"]["repo-key"] == repo]
+
+
+def backup_type(stanza: dict[str, Any], repo: int, full_interval: float, now: float) -> str:
+    """Full when the repository has none or its newest is older than full_interval, else incremental."""
+    fulls = [b["timestamp"]["stop"] for b in _backups(stanza, repo) if b["type"] == "full"]
     return "full" if not fulls or now - max(fulls) >= full_interval else "incr"
 
 
-def backup(kind: str) -> dict[str, Any]:
-    """Takes a backup (full or incr) and returns its entry of `info`."""
-    run("backup", f"--type={kind}")
-    backups = info().get("backup", [])
-    if not backups:
-        raise PgBackRestError("pgbackrest backup succeeded but info lists no backup")
-    newest: dict[str, Any] = backups[-1]
-    return newest
+def backup(kind: str, full_interval: float) -> dict[int, dict[str, Any]]:
+    """A backup into every repository (kind, or by the schedule: see backup_type); returns each
+    repository's new entry of `info`."""
+    taken = {}
+    for repo in repositories(info()):
+        chosen = kind or backup_type(info(), repo, full_interval, time.time())
+        run("backup", f"--repo={repo}", f"--type={chosen}")
+        newest = _backups(info(), repo)
+        if not newest:
+            raise PgBackRestError(f"pgbackrest backup succeeded but info lists no backup in repo{repo}")
+        taken[repo] = newest[-1]
+    return taken
 
 
 def snapshot_with_restore_point(name: str, count_rows: Callable[[], dict[str, int]]) -> dict[str, int]:
