@@ -354,7 +354,8 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
         ),
         "postgres-exporter": (
             f"{find_binary('prometheus-postgres-exporter')}"
-            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}",
+            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}"
+            f" --extend.query-path={REPO / 'monitoring/postgres-exporter/queries.yaml'}",
             pg_exporter_env,
             {},
         ),

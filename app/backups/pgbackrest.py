@@ -63,6 +63,15 @@ def backup_type(stanza: dict[str, Any], repo: int, full_interval: float, now: fl
     return "full" if not fulls or now - max(fulls) >= full_interval else "incr"
 
 
+def newest_by_type(stanza: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """repository -> backup type (full, diff, incr) -> when its newest backup of that type ended."""
+    newest: dict[str, dict[str, int]] = {str(repo): {} for repo in repositories(stanza)}
+    for entry in stanza.get("backup", []):
+        by_type = newest[str(entry["database"]["repo-key"])]
+        by_type[entry["type"]] = max(by_type.get(entry["type"], 0), entry["timestamp"]["stop"])
+    return newest
+
+
 def backup(kind: str, full_interval: float) -> dict[int, dict[str, Any]]:
     """A backup into every repository (kind, or by the schedule: see backup_type); returns each
     repository's new entry of `info`."""

@@ -2,13 +2,22 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from backups import pgbackrest
 from backups.archive import BackupError, create_backup, read_status, write_status
 
 RETRY_SECONDS = 300
+
+
+def pgbackrest_status() -> dict[str, Any]:
+    try:
+        return {"pgbackrest_last_backups": pgbackrest.newest_by_type(pgbackrest.info())}
+    except pgbackrest.PgBackRestError as error:
+        raise CommandError(str(error)) from error
 
 
 def last_success() -> float:
@@ -62,7 +71,11 @@ class Command(BaseCommand):
             backup = create_backup(directory, keep, method, kind)
         except BackupError as error:
             raise CommandError(str(error)) from error
-        write_status(settings.BACKUP_STATUS_FILE, backup_last_success_timestamp_seconds=time.time())
+        # pgBackRest's own account of each repository, exported as pgbackrest_backup_last_timestamp_seconds.
+        repositories = pgbackrest_status() if method == "pgbackrest" else {}
+        write_status(
+            settings.BACKUP_STATUS_FILE, backup_last_success_timestamp_seconds=time.time(), **repositories
+        )
         manifest = json.loads((backup / "manifest.json").read_text())
         taken = manifest.get("pgbackrest")
         what = f"pgBackRest {taken['type']} {taken['label']}" if taken else "pg_dump export"
