@@ -21,9 +21,19 @@ ARCHIVE_TIMEOUT = float(server_settings()["archive_timeout"].removesuffix("s"))
 SURVIVAL_SLACK = 20.0
 
 
-def a_backup_exists(stack) -> bool:
+def recorded(stack, job: str) -> bool:
     status = stack.state / "backups" / "status.json"
-    return status.exists() and "backup_last_success_timestamp_seconds" in json.loads(status.read_text())
+    return status.exists() and f"{job}_last_success_timestamp_seconds" in json.loads(status.read_text())
+
+
+def a_backup_exists(stack) -> bool:
+    return recorded(stack, "backup")
+
+
+def test_the_backup_program_backs_up_at_start_and_then_runs_the_restore_drill(stack):
+    wait_until(lambda: recorded(stack, "backup_restore_drill"), 400, "no scheduled restore drill ran")
+    log = "\n".join(stack.log_lines("backup"))
+    assert "Backup written" in log and "pgBackRest full" in log and "Restore drill passed" in log, log[-2000:]
 
 
 def test_postgres_killed_with_its_data_folder_lost_is_restored_from_the_repository(stack):
@@ -35,10 +45,12 @@ def test_postgres_killed_with_its_data_folder_lost_is_restored_from_the_reposito
         stack.site, readers=1, posters=posters, post_every=0.3, max_requests=5000, max_seconds=240
     ) as traffic:
         time.sleep(40)  # a steady stream of posts, archived as it goes
-        # The disk is gone: the folder vanishes under the running server, which is then killed.
+        # The disk is gone: the folder vanishes under the running server, which is then killed, every
+        # process of it (supervisor makes the postmaster a process group leader): a backend left alive
+        # would go on acknowledging tweets into the lost folder.
         lost_folder = pgdata.with_name("postgres-lost")
         pgdata.rename(lost_folder)
-        os.kill(stack.program_pid("postgres"), signal.SIGKILL)
+        os.killpg(stack.program_pid("postgres"), signal.SIGKILL)
         failed_at = time.monotonic()
         shutil.rmtree(lost_folder)
         restore = subprocess.run(

@@ -199,6 +199,8 @@ if BACKUP_METHOD not in ("pgbackrest", "pg_dump"):
 # The schedule of `manage.py backup --every`: a backup daily, a full one weekly (incrementals between).
 BACKUP_INTERVAL_SECONDS = env.int("BACKUP_INTERVAL_SECONDS", default=86400)
 BACKUP_FULL_INTERVAL_SECONDS = env.int("BACKUP_FULL_INTERVAL_SECONDS", default=7 * 86400)
+# After a backup, the restore drill once the last is a week old (the checklist wants one within 8 days).
+BACKUP_DRILL_INTERVAL_SECONDS = env.int("BACKUP_DRILL_INTERVAL_SECONDS", default=7 * 86400)
 
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)

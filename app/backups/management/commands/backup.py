@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from backups import pgbackrest
@@ -20,8 +21,8 @@ def pgbackrest_status() -> dict[str, Any]:
         raise CommandError(str(error)) from error
 
 
-def last_success() -> float:
-    return float(read_status(settings.BACKUP_STATUS_FILE).get("backup_last_success_timestamp_seconds", 0))
+def last_success(job: str = "backup") -> float:
+    return float(read_status(settings.BACKUP_STATUS_FILE).get(f"{job}_last_success_timestamp_seconds", 0))
 
 
 class Command(BaseCommand):
@@ -53,7 +54,8 @@ class Command(BaseCommand):
             return
         # Scheduled (a supervised program or container): due when the last success (of any run, `make
         # backup` included) is `every` seconds old, so a restart does not take an extra backup; a failed
-        # run is logged and retried after RETRY_SECONDS.
+        # run is logged and retried after RETRY_SECONDS. The restore drill follows a backup once the last
+        # drill is BACKUP_DRILL_INTERVAL_SECONDS old.
         while True:
             wait = last_success() + every - time.time()
             if wait > 0:
@@ -61,6 +63,11 @@ class Command(BaseCommand):
                 continue
             try:
                 self._once(dir, keep, method, type)
+                if (
+                    time.time() - last_success("backup_restore_drill")
+                    >= settings.BACKUP_DRILL_INTERVAL_SECONDS
+                ):
+                    call_command("restore_drill", stdout=self.stdout, stderr=self.stderr)
             except CommandError as error:
                 self.stderr.write(f"backup failed (retried in {RETRY_SECONDS} s): {error}")
                 time.sleep(min(every, RETRY_SECONDS))
