@@ -19,7 +19,7 @@ UV := $(CACHE)/tools/uv-$(UV_VERSION)/bin/uv
 SYNC := $(UV) sync --locked --quiet
 
 .PHONY: help install install-run install-stack install-loadtest lock lock-check audit run test lint format \
-	migrate seed clean loadtest bench-scale backup restore restore-drill slo-rules
+	migrate seed clean loadtest bench-scale backup export restore restore-drill slo-rules
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -83,15 +83,19 @@ loadtest: install-loadtest ## Locust load test, summary printed (URL=base URL, d
 bench-scale: install-loadtest ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
 	$(PY) -m loadtest.bench_scale
 
-backup: install-stack ## back up the native stack's database and media into var/stack/backups (BACKUP_DIR, BACKUP_KEEP)
-	$(PY) -m stack manage backup
+backup: install-stack ## back up the native stack into pgBackRest's repository + media into var/stack/backups (TYPE=full|incr)
+	$(PY) -m stack manage backup $(if $(TYPE),--type $(TYPE))
+
+export: install-stack ## a portable pg_dump export of the native stack's database (+ media) into var/stack/backups
+	$(PY) -m stack manage backup --dump
 
 BACKUP ?=
-restore: install-stack ## restore BACKUP=var/stack/backups/tweetstack-... into the stack's database (FORCE=1 replaces data)
-	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/stack/backups/tweetstack-<time> [FORCE=1]"; exit 2; }
-	$(PY) -m stack manage restore $(BACKUP) $(if $(FORCE),--force)
+TIME ?=
+SET ?=
+restore: install-stack ## restore the stack's PostgreSQL from pgBackRest (TIME="2026-12-02 01:30:00+00" for a moment; BACKUP=<export folder> [FORCE=1] for an export)
+	$(if $(BACKUP),$(PY) -m stack manage restore $(BACKUP) $(if $(FORCE),--force),$(PY) -m stack restore $(if $(TIME),--time "$(TIME)") $(if $(SET),--set $(SET)))
 
-restore-drill: install-stack ## restore the newest backup into a scratch database and check it
+restore-drill: install-stack ## restore the newest backup into a scratch server and check it against its manifest
 	$(PY) -m stack manage restore_drill
 
 slo-rules: install ## regenerate monitoring/prometheus/rules/slo.yml from monitoring/prometheus/slo_rules.py

@@ -103,6 +103,9 @@ def run_once(arguments: argparse.Namespace) -> int:
     deployment = Deployment(arguments.url, arguments.prometheus, shlex.split(arguments.manage))
     checklist = items(
         backup_max_age_hours=arguments.backup_max_age,
+        # FullBackupTooOld's threshold, in days.
+        full_backup_max_age_hours=24
+        * alert_threshold("backups.yml", r"type=\"full\"\}\)\s*> (\d+) \* 86400"),
         drill_max_age_hours=arguments.drill_max_age,
         cache_hit_ratio=arguments.cache_hit_ratio,
         cache_min_rate=alert_threshold("infrastructure.yml", r"cache_requests:rate10m > ([\d.]+)"),

@@ -7,7 +7,12 @@ from checklist.core import Item
 
 
 def items(
-    *, backup_max_age_hours: float, drill_max_age_hours: float, cache_hit_ratio: float, cache_min_rate: float
+    *,
+    backup_max_age_hours: float,
+    full_backup_max_age_hours: float,
+    drill_max_age_hours: float,
+    cache_hit_ratio: float,
+    cache_min_rate: float,
 ) -> list[Item]:
     def bound(function, **kwargs):
         return functools.partial(function, **kwargs)
@@ -36,6 +41,17 @@ def items(
             "last backup recent",
             bound(operations.backup_age, max_age_hours=backup_max_age_hours),
         ),
+        Item(
+            "backup.pgbackrest",
+            "backup",
+            "pgBackRest repositories current",
+            bound(
+                operations.pgbackrest_backups,
+                max_age_hours=backup_max_age_hours,
+                full_max_age_hours=full_backup_max_age_hours,
+            ),
+        ),
+        Item("backup.wal_archiving", "backup", "WAL archived", operations.wal_archiving),
         Item(
             "backup.restore_drill",
             "backup",

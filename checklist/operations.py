@@ -25,6 +25,56 @@ def backup_age(deployment: Deployment, max_age_hours: float) -> Result:
     return Result(PASS, f"{checked}: {_age(age)} old")
 
 
+def pgbackrest_backups(deployment: Deployment, max_age_hours: float, full_max_age_hours: float) -> Result:
+    """pgBackRest's own `info`: every repository has a recent backup and a recent full one."""
+    info = deployment.probe["pgbackrest"]
+    checked = (
+        f"pgbackrest info: each repository's newest backup < {max_age_hours:g} h, "
+        f"full < {full_max_age_hours:g} h"
+    )
+    if info is None:
+        return Result(
+            WARN,
+            "pgBackRest is not set up (BACKUP_METHOD=pg_dump): no point-in-time recovery",
+            "BACKUP_METHOD=pgbackrest with a repository (README: Backups)",
+        )
+    if "error" in info:
+        return Result(FAIL, f"{checked}: {info['error']}", "docs/runbooks/WalArchivingFailing.md")
+    problems, found = [], []
+    for repo, by_type in sorted(info["repositories"].items()):
+        newest, full = max(by_type.values(), default=None), by_type.get("full")
+        if newest is None or full is None:
+            problems.append(f"repo{repo} has no full backup")
+            continue
+        found.append(f"repo{repo} newest {_age(info['now'] - newest)}, full {_age(info['now'] - full)}")
+        if info["now"] - newest > max_age_hours * 3600:
+            problems.append(f"repo{repo}'s newest backup is {_age(info['now'] - newest)} old")
+        if info["now"] - full > full_max_age_hours * 3600:
+            problems.append(f"repo{repo}'s newest full backup is {_age(info['now'] - full)} old")
+    if problems or not found:
+        return Result(
+            FAIL, f"{checked}: {'; '.join(problems) or 'no repository'}", "docs/runbooks/FullBackupTooOld.md"
+        )
+    return Result(PASS, f"{checked}: {'; '.join(found)}")
+
+
+def wal_archiving(deployment: Deployment) -> Result:
+    status = deployment.probe["wal_archiving"]
+    checked = "WAL archived continuously (archive_mode on, the last attempt succeeded)"
+    if "error" in status:
+        return Result(FAIL, f"{checked}: {status['error']}", "see the error")
+    if status["archive_mode"] != "on":
+        return Result(FAIL, f"{checked}: archive_mode is {status['archive_mode']}", "postgres/archiving.conf")
+    last, failed = status["last_archived"], status["last_failed"]
+    if failed is not None and (last is None or failed > last):
+        return Result(FAIL, f"{checked}: the last attempt failed", "docs/runbooks/WalArchivingFailing.md")
+    if last is None:
+        return Result(WARN, f"{checked}: nothing archived yet", "write something, or `pgbackrest check`")
+    return Result(
+        PASS, f"{checked}: {status['archived_count']} segments, the last {_age(status['now'] - last)} ago"
+    )
+
+
 def restore_drill(deployment: Deployment, max_age_hours: float) -> Result:
     status = deployment.probe["backup"]
     drill = status.get("backup_restore_drill_last_success_timestamp_seconds")

@@ -1,4 +1,5 @@
-"""`python -m stack up|status|logs|rolling-restart|down|clean`: the native stack's commands (make stack-*)."""
+"""`python -m stack up|status|logs|rolling-restart|restore|down|clean`: the native stack's commands
+(make stack-*, make restore)."""
 
 import argparse
 import json
@@ -8,8 +9,8 @@ import subprocess
 import sys
 import time
 
+from stack import pgbackrest, render, services
 from stack import ports as port_table
-from stack import render, services
 from stack.layout import REPO, SYSTEM_PACKAGES, Stack, StackError, find_binary
 
 INFRASTRUCTURE = ["postgres", "redis"]
@@ -27,6 +28,7 @@ SERVICES = [
     "nginx-exporter",
     "mtail",
     "node-exporter",
+    "backup",
     # Last: it reads every other service.
     "checklist",
 ]
@@ -99,6 +101,7 @@ def up(stack: Stack) -> None:
         infrastructure = INFRASTRUCTURE + (["toxiproxy"] if stack.fault_proxy else [])
         services.start(stack, *infrastructure)
         services.wait_ready(stack, infrastructure, stack.ready_timeout)
+        pgbackrest.create_stanza(render.base_environment() | render.pgbackrest_environment(stack))
         services.create_database(stack)
         log("migrating the database and collecting static files")
         manage(stack, "migrate", "--noinput", env=django_env)
@@ -113,6 +116,14 @@ def up(stack: Stack) -> None:
         raise
     log(f"ready in {time.monotonic() - started:.1f}s")
     print_urls(stack)
+
+
+def restore(stack: Stack, target_time: str, backup_set: str) -> None:
+    if not services.supervisord_pid(stack):
+        raise StackError(f"not running (state folder {stack.state}): `make stack` first")
+    env = render.base_environment() | render.pgbackrest_environment(stack)
+    took = pgbackrest.restore(stack, env, pgbackrest.restore_options(target_time, backup_set), log)
+    log(f"PostgreSQL restored and serving again in {took:.1f}s")
 
 
 def urls(stack: Stack) -> dict[str, str]:
@@ -189,6 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     logs_parser.add_argument("names", nargs="*", help="e.g. web-0 nginx (default: all)")
     logs_parser.add_argument("--no-follow", action="store_true")
     commands.add_parser("rolling-restart", help="restart the web replicas one at a time, each until ready")
+    restore_parser = commands.add_parser(
+        "restore", help="restore PostgreSQL from pgBackRest's repository (to now, or to --time)"
+    )
+    restore_parser.add_argument("--time", default="", help='e.g. "2026-12-02 01:30:00+00" (default: all WAL)')
+    restore_parser.add_argument("--set", default="", help="a label of `pgbackrest info` (default newest)")
     commands.add_parser("down", help="stop every service, keep the data")
     commands.add_parser("clean", help="stop and remove the state folder")
     commands.add_parser("ports", help="the port table as JSON")
@@ -208,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         if not services.supervisord_pid(stack):
             raise StackError(f"not running (state folder {stack.state}): `make stack` first")
         services.rolling_restart(stack, log)
+    elif arguments.command == "restore":
+        restore(stack, arguments.time, arguments.set)
     elif arguments.command == "down":
         down(stack)
     elif arguments.command == "clean":

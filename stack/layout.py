@@ -31,6 +31,7 @@ SYSTEM_PACKAGES = {
     "prometheus-nginx-exporter": "prometheus-nginx-exporter",
     "mtail": "mtail",
     "prometheus-node-exporter": "prometheus-node-exporter",
+    "pgbackrest": "pgbackrest",
 }
 ALERTMANAGER_DIR = REPO / "monitoring" / "alertmanager"
 # The routing tree, and the receivers appended to it: webhooks to the alert sink, or production's.

@@ -15,11 +15,11 @@ import shlex
 import string
 from pathlib import Path
 
+from stack import pgbackrest
 from stack import ports as port_table
 from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
 TEMPLATES = Path(__file__).parent / "templates"
-# nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
 
 
 def write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -134,11 +134,18 @@ APP_TUNABLES = (
     "IMAGE_MAX_BYTES",
     "BACKUP_DIR",
     "BACKUP_KEEP",
+    "BACKUP_INTERVAL_SECONDS",
+    "BACKUP_FULL_INTERVAL_SECONDS",
+    "BACKUP_DRILL_INTERVAL_SECONDS",
     "METRICS_ENABLED",
     "OTEL_SDK_DISABLED",
     "OTEL_TRACES_SAMPLER",
     "OTEL_TRACES_SAMPLER_ARG",
 )
+
+
+def pgbackrest_environment(stack: Stack) -> dict[str, str]:
+    return pgbackrest.environment(stack, secret(stack, "pgbackrest-cipher-pass", 48))
 
 
 def base_environment() -> dict[str, str]:
@@ -166,24 +173,29 @@ def web_environment(stack: Stack, index: int, django_secret: str, metrics_token:
 def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
     """Production settings on plain-HTTP loopback; the same for the replicas and manage.py."""
     origins = [f"http://{host}:{stack.ports['nginx']}" for host in ("127.0.0.1", "localhost")]
-    env = base_environment() | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": django_secret,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_CSRF_TRUSTED_ORIGINS": ",".join(origins),
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_SECURE_COOKIES": "false",
-        "DATABASE_URL": stack.database_url(),
-        "REDIS_URL": stack.app_redis_url(),
-        "DJANGO_MEDIA_ROOT": str(stack.www / "media"),
-        "DJANGO_STATIC_ROOT": str(stack.www / "static"),
-        "DJANGO_SERVE_MEDIA": "false",
-        "DEPLOYMENT_ENVIRONMENT": "native-stack",
-        # nginx sets X-Real-IP (nginx/proxy.conf); without it every client would share nginx's address.
-        "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
-        # Backups, their status and the checklist's results stay with the stack's other state.
-        "BACKUP_DIR": str(stack.path("backups")),
-    }
+    env = (
+        base_environment()
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": django_secret,
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_CSRF_TRUSTED_ORIGINS": ",".join(origins),
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            "DJANGO_SECURE_COOKIES": "false",
+            "DATABASE_URL": stack.database_url(),
+            "REDIS_URL": stack.app_redis_url(),
+            "DJANGO_MEDIA_ROOT": str(stack.www / "media"),
+            "DJANGO_STATIC_ROOT": str(stack.www / "static"),
+            "DJANGO_SERVE_MEDIA": "false",
+            "DEPLOYMENT_ENVIRONMENT": "native-stack",
+            # nginx sets X-Real-IP (nginx/proxy.conf); without it every client would share nginx's address.
+            "RATELIMIT_IP_META_KEY": "HTTP_X_REAL_IP",
+            # Backups, their status and the checklist's results stay with the stack's other state.
+            "BACKUP_DIR": str(stack.path("backups")),
+            "BACKUP_METHOD": "pgbackrest",
+        }
+        | pgbackrest_environment(stack)
+    )
     # App settings a caller may tune for this stack (limits, rate limits, timeouts, the benchmark's
     # on/off switches).
     tunables = {*APP_TUNABLES, *_timeouts_module().declared()}
@@ -241,8 +253,9 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
     result = {
         "postgres": (
             f"{postgres_bin} -D {stack.pgdata} -c listen_addresses=127.0.0.1 -p {p['postgres']}"
-            f" -k {stack.pgdata}",
-            base,
+            f" -k {stack.pgdata}" + pgbackrest.server_options(),
+            # archive-push reads its options from the server's environment.
+            base | pgbackrest_environment(stack),
             # SIGINT is PostgreSQL's fast shutdown: sessions end, data is flushed.
             {"stopsignal": "INT", "user": "postgres" if os.geteuid() == 0 else ""},
         ),
@@ -323,9 +336,17 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             base | stack.environment(),
             {},
         ),
+        # Backups on their schedule: one at start when the last is older than BACKUP_INTERVAL_SECONDS
+        # (daily), full when the last full is older than BACKUP_FULL_INTERVAL_SECONDS (weekly).
+        "backup": (
+            f"{stack.venv_bin / 'python'} {REPO / 'app' / 'manage.py'} backup --every",
+            django_environment(stack, django_secret),
+            {},
+        ),
         "postgres-exporter": (
             f"{find_binary('prometheus-postgres-exporter')}"
-            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}",
+            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}"
+            f" --extend.query-path={REPO / 'monitoring/postgres-exporter/queries.yaml'}",
             pg_exporter_env,
             {},
         ),
@@ -418,6 +439,7 @@ def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> 
     metrics_token = secret(stack, "metrics-token", 32)
     for folder in ("logs", "run", "data/redis", "data/prometheus", "data/alertmanager", "data/otelcol"):
         stack.path(folder).mkdir(parents=True, exist_ok=True)
+    pgbackrest.prepare(stack)
     for name in stack.web_names():
         stack.path("run", "metrics", name).mkdir(parents=True, exist_ok=True)
     render_nginx(stack, image_max_bytes)

@@ -145,6 +145,15 @@ def postgres_ok(stack: Stack) -> bool:
         return False
 
 
+def postgres_in_recovery(stack: Stack) -> bool:
+    """True while a restored server replays WAL (it accepts reads, not writes, until it promotes)."""
+    import psycopg
+
+    with psycopg.connect(stack.database_url("postgres"), connect_timeout=2) as connection:
+        row = connection.execute("SELECT pg_is_in_recovery()").fetchone()
+    return bool(row and row[0])
+
+
 def redis_ok(stack: Stack) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", stack.ports["redis"]), timeout=2) as sock:
@@ -172,11 +181,16 @@ def probes(stack: Stack) -> dict:
         "mtail": lambda: http_ok(stack.url("mtail", "/metrics")),
         "node-exporter": lambda: http_ok(stack.url("node-exporter", "/metrics")),
         # A loop with no port: up once supervisor keeps it running (its first run then starts).
-        "checklist": lambda: rpc(stack).supervisor.getProcessInfo("checklist")["statename"] == "RUNNING",
+        "checklist": lambda: running(stack, "checklist"),
+        "backup": lambda: running(stack, "backup"),
     }
     for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
         table[name] = lambda port=port: http_ok(f"http://127.0.0.1:{port}/readyz")
     return table
+
+
+def running(stack: Stack, name: str) -> bool:
+    return rpc(stack).supervisor.getProcessInfo(name)["statename"] == "RUNNING"
 
 
 def wait_ready(stack: Stack, names: list[str], timeout: float) -> None:

@@ -91,6 +91,16 @@ class BackupCollector:
         for name, help_text in self.HELP.items():
             if name in status:
                 yield GaugeMetricFamily(name, help_text, value=status[name])
+        if "pgbackrest_last_backups" in status:
+            newest = GaugeMetricFamily(
+                "pgbackrest_backup_last_timestamp_seconds",
+                "Unix time the newest backup of each type ended, per pgBackRest repository (its info).",
+                labels=["repo", "type"],
+            )
+            for repo, by_type in status["pgbackrest_last_backups"].items():
+                for kind, stopped in by_type.items():
+                    newest.add_metric([repo, kind], stopped)
+            yield newest
 
 
 class ChecklistCollector:

@@ -105,3 +105,31 @@ def test_queries_that_grow_with_the_tweets_fail():
     growing = {"queries_per_page": {"home": [4, 44], "explore": [3, 3]}}
     assert operations.queries_constant(CannedDeployment(probe=constant)).status == PASS
     assert operations.queries_constant(CannedDeployment(probe=growing)).status == FAIL
+
+
+def test_pgbackrest_item_reads_every_repository_s_newest_backups_from_its_info():
+    now, hour = 10_000_000.0, 3600
+
+    def judged(repositories):
+        probe = {"pgbackrest": {"now": now, "repositories": repositories}}
+        return operations.pgbackrest_backups(CannedDeployment(probe=probe), 26, 8 * 24).status
+
+    fresh = {"full": now - 3 * 24 * hour, "incr": now - hour}
+    assert judged({"1": fresh, "2": fresh}) == PASS
+    assert judged({"1": fresh, "2": {"full": now - 9 * 24 * hour, "incr": now - hour}}) == FAIL
+    assert judged({"1": {"full": now - 27 * hour}}) == FAIL
+    assert judged({"1": fresh, "2": {}}) == FAIL  # the off-host copy has no backup at all
+    none = operations.pgbackrest_backups(CannedDeployment(probe={"pgbackrest": None}), 26, 192)
+    assert none.status == WARN
+
+
+def test_wal_archiving_item_fails_when_the_last_attempt_failed_or_archiving_is_off():
+    def judged(**status):
+        base = {"archive_mode": "on", "archived_count": 5, "failed_count": 0, "now": 1000.0}
+        probe = {"wal_archiving": base | status}
+        return operations.wal_archiving(CannedDeployment(probe=probe)).status
+
+    assert judged(last_archived=990.0, last_failed=None) == PASS
+    assert judged(last_archived=900.0, last_failed=950.0) == FAIL
+    assert judged(last_archived=990.0, last_failed=950.0) == PASS  # failed once, archived since
+    assert judged(archive_mode="off", last_archived=None, last_failed=None) == FAIL

@@ -61,6 +61,7 @@ REFUSALS = {
     "no database": ({"DATABASE_URL": None}, "DATABASE_URL: is SQLite or unset"),
     "any host": ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS: must list the site's host names"),
     "no hosts": ({"DJANGO_ALLOWED_HOSTS": None}, "DJANGO_ALLOWED_HOSTS: must list the site's host names"),
+    "unknown backup method": ({"BACKUP_METHOD": "tar"}, "BACKUP_METHOD='tar': give pgbackrest or pg_dump"),
 }
 
 

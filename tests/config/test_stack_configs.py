@@ -25,6 +25,8 @@ SHARED_CONFIGS = [
     REPO / "monitoring" / "otel-collector" / "config.yaml",
     REPO / "monitoring" / "jaeger" / "config.yaml",
     REPO / "monitoring" / "mtail" / "nginx.mtail",
+    REPO / "monitoring" / "postgres-exporter" / "queries.yaml",
+    *sorted((REPO / "postgres").glob("*.conf")),
 ]
 
 

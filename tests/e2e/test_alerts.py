@@ -15,7 +15,9 @@ from tests.e2e.conftest import http, wait_until
 
 # Series a fresh stack cannot have: the backup and checklist series appear once a backup or the
 # first (scheduled) checklist run has happened.
-NOT_IN_A_FRESH_STACK = re.compile(r"backup_last_success_timestamp_seconds|tweetstack_checklist_\w+")
+NOT_IN_A_FRESH_STACK = re.compile(
+    r"backup_last_success_timestamp_seconds|pgbackrest_backup_last_timestamp_seconds|tweetstack_checklist_\w+"
+)
 
 
 def rule_groups(stack) -> list[dict]:

@@ -4,6 +4,8 @@ SQLite, local-memory cache, DEBUG on, console logs, so `make run` works on a fre
 import importlib.metadata
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from config.settings.env import APP_DIR, VAR_DIR, env
 from config.settings.secret_key import DEV_SECRET_KEY
 from config.timeouts import declared, timeouts
@@ -192,6 +194,16 @@ RATELIMIT_FAIL_OPEN = True
 BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(VAR_DIR / "backups")))
 BACKUP_KEEP = env.int("BACKUP_KEEP", default=7)
 BACKUP_STATUS_FILE = Path(env.str("BACKUP_STATUS_FILE", default=str(BACKUP_DIR / "status.json")))
+# pgbackrest: backups into pgBackRest's repository (its config, stanza and passphrase come from its own
+# PGBACKREST_* variables); pg_dump: the portable export, also what runs where no repository is set up.
+BACKUP_METHOD = env.str("BACKUP_METHOD", default="pg_dump")
+if BACKUP_METHOD not in ("pgbackrest", "pg_dump"):
+    raise ImproperlyConfigured(f"BACKUP_METHOD={BACKUP_METHOD!r}: give pgbackrest or pg_dump")
+# The schedule of `manage.py backup --every`: a backup daily, a full one weekly (incrementals between).
+BACKUP_INTERVAL_SECONDS = env.int("BACKUP_INTERVAL_SECONDS", default=86400)
+BACKUP_FULL_INTERVAL_SECONDS = env.int("BACKUP_FULL_INTERVAL_SECONDS", default=7 * 86400)
+# After a backup, the restore drill once the last is a week old (the checklist wants one within 8 days).
+BACKUP_DRILL_INTERVAL_SECONDS = env.int("BACKUP_DRILL_INTERVAL_SECONDS", default=7 * 86400)
 
 TIMELINE_PAGE_SIZE = 20
 TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)

@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Follow, User
+from backups import pgbackrest
 from config.settings.secret_key import secret_key_problem
 from observability.prometheus import ChecklistCollector
 from tweets.models import Like, Tweet
@@ -90,6 +91,31 @@ def backup_status() -> dict[str, Any]:
     return {"file": str(path), "now": time.time(), **status}
 
 
+def pgbackrest_backups() -> dict[str, Any] | None:
+    """pgBackRest's own `info`: each repository's newest backup of each type (None without pgBackRest)."""
+    if settings.BACKUP_METHOD != "pgbackrest":
+        return None
+    return {"now": time.time(), "repositories": pgbackrest.newest_by_type(pgbackrest.info())}
+
+
+def wal_archiving() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('archive_mode'), archived_count, failed_count,"
+            " EXTRACT(EPOCH FROM last_archived_time), EXTRACT(EPOCH FROM last_failed_time), now()"
+            " FROM pg_stat_archiver"
+        )
+        mode, archived, failed, last_archived, last_failed, now = cursor.fetchone()
+    return {
+        "archive_mode": mode,
+        "archived_count": archived,
+        "failed_count": failed,
+        "last_archived": float(last_archived) if last_archived is not None else None,
+        "last_failed": float(last_failed) if last_failed is not None else None,
+        "now": now.timestamp(),
+    }
+
+
 def _safely(function: Callable[[], Any]) -> Any:
     try:
         return function()
@@ -115,6 +141,8 @@ def probe() -> dict[str, Any]:
         "timeline_indexes": _safely(timeline_indexes),
         "queries_per_page": _safely(queries_per_page),
         "backup": backup_status(),
+        "pgbackrest": _safely(pgbackrest_backups),
+        "wal_archiving": _safely(wal_archiving),
     }
 
 
