@@ -116,6 +116,9 @@ COPY Dockerfile docker-compose.yml docker-compose.prod.yml ports.env /opt/tweets
 RUN ln -s /app/app /opt/tweetstack/app
 USER 10001:10001
 WORKDIR /opt/tweetstack
+# Healthy while its scheduled runs keep finishing (each notes its interval for the check).
+HEALTHCHECK --interval=60s --timeout=10s --start-period=5m --retries=1 \
+    CMD ["python", "-m", "checklist", "--healthcheck"]
 CMD ["python", "-m", "checklist", "--every", "--manage", "python /app/app/manage.py"]
 
 # --- nginx: the official image plus the collected static files, so they always match the app's.

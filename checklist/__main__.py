@@ -15,7 +15,9 @@ import json
 import re
 import shlex
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from checklist.core import FAIL, PASS, STATUS_VALUES, WARN, Deployment, Result, repo_text
 from checklist.items import items
@@ -72,7 +74,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=hit_ratio,
         help="lowest acceptable (default: CacheHitRatioLow's)",
     )
+    parser.add_argument(
+        "--healthcheck", action="store_true", help="exit 0 while a scheduled run (--every) keeps finishing"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.healthcheck:
+        return arguments
     # The native stack's addresses only where none was given: a deployment elsewhere (a container
     # of Compose or Terraform) has no native stack to read them from.
     if None in (arguments.url, arguments.prometheus, arguments.manage):
@@ -144,8 +151,29 @@ def run_once(arguments: argparse.Namespace) -> int:
     return 1 if any(row["status"] == FAIL for row in rows) else 0
 
 
+# Where a scheduled run notes that it finished (and its interval), for a container's healthcheck.
+HEARTBEAT = Path(tempfile.gettempdir()) / "tweetstack-checklist.heartbeat"
+
+
+def healthcheck() -> int:
+    """0 while the schedule keeps running: the last run finished within two intervals (plus a run's
+    own time), as `--every` noted it."""
+    try:
+        interval = float(HEARTBEAT.read_text())
+        age = time.time() - HEARTBEAT.stat().st_mtime
+    except (OSError, ValueError):
+        print("checklist: no scheduled run has finished yet", file=sys.stderr)
+        return 1
+    if age > 2 * interval + 120:
+        print(f"checklist: the last scheduled run finished {age:.0f} s ago (interval {interval:.0f} s)")
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse(argv)
+    if arguments.healthcheck:
+        return healthcheck()
     if arguments.every is None:
         return run_once(arguments)
     # Scheduled: a supervised program (or container) that keeps the exported results fresh; a
@@ -156,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         took = time.monotonic() - started
         print(f"checklist: run finished with exit code {status} in {took:.1f} s", file=sys.stderr, flush=True)
         sys.stdout.flush()
+        HEARTBEAT.write_text(f"{arguments.every}\n")
         time.sleep(max(arguments.every - took, 1.0))
 
 

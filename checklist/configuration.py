@@ -26,9 +26,14 @@ def _one_shot(body: str) -> bool:
 def _image_has_healthcheck(body: str) -> bool:
     """A service built here inherits the HEALTHCHECK of its Dockerfile (stage)."""
     anchor = re.search(r"build: \*([\w-]+)", body)
-    if anchor:
-        build = re.search(rf"&{anchor.group(1)}\n((?:  .*\n)*)", repo_text("docker-compose.yml")).group(1)
-        target = re.search(r"target:\s*(\S+)", build).group(1)
+    # A build that merges an anchor and names its own stage (build: {<<: *web-build, target: ...}).
+    own_target = re.search(r"^      target:\s*(\S+)", body, re.M)
+    if anchor or own_target:
+        if own_target:
+            target = own_target.group(1)
+        else:
+            build = re.search(rf"&{anchor.group(1)}\n((?:  .*\n)*)", repo_text("docker-compose.yml")).group(1)
+            target = re.search(r"target:\s*(\S+)", build).group(1)
         stage = repo_text("Dockerfile").split(f" AS {target}\n", 1)[1].split("\nFROM ", 1)[0]
         return "HEALTHCHECK" in stage
     context = re.search(r"context:\s*\./(\S+)", body)

@@ -4,24 +4,19 @@
 # tweetstack_checklist_item_status (alert ProductionReadinessItemFailing).
 
 resource "docker_container" "checklist" {
-  # checkov:skip=CKV2_TWEETSTACK_4: no healthcheck; ProductionReadinessChecklistStale fires when its runs stop
-  name     = "${var.project}-checklist"
-  hostname = "checklist"
-  image    = docker_image.checklist.image_id
+  name  = "${var.project}-checklist"
+  image = docker_image.checklist.image_id
+  # In nginx's network namespace, so the site is checked as `localhost`, a host every replica
+  # allows (the image's entrypoint adds it), whatever the public name is.
+  network_mode = "container:${docker_container.nginx.id}"
   command = [
     "python", "-m", "checklist", "--every",
-    "--url", "http://nginx:${local.ports.nginx}",
+    "--url", "http://localhost:${local.ports.nginx}",
     "--prometheus", "http://prometheus:${local.ports.prometheus}",
     "--manage", "python /app/app/manage.py",
   ]
   env = [for key, value in merge(local.django_env, { BACKUP_STATUS_FILE = local.backup_status_file }) : "${key}=${value}"]
 
-  networks_advanced {
-    name = docker_network.front.id
-  }
-  networks_advanced {
-    name = docker_network.back.id
-  }
   volumes {
     volume_name    = docker_volume.data["backup-status"].name
     container_path = dirname(local.backup_status_file)
@@ -29,10 +24,18 @@ resource "docker_container" "checklist" {
   read_only = true
   tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }
 
+  # Healthy while its scheduled runs keep finishing (the image's check).
+  healthcheck {
+    test         = ["CMD", "python", "-m", "checklist", "--healthcheck"]
+    interval     = "60s"
+    timeout      = "10s"
+    retries      = 1
+    start_period = "5m"
+  }
   restart    = "unless-stopped"
   memory     = 256
   log_driver = "json-file"
   log_opts   = local.log_opts
 
-  depends_on = [docker_container.migrate]
+  depends_on = [docker_container.migrate, docker_container.nginx]
 }

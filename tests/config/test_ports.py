@@ -31,6 +31,7 @@ RUNTIME_FILES = [
     "app/gunicorn.conf.py",
     "app/config/**/*.py",
     "deploy/**/*",
+    "postgres/**/*",
 ]
 
 

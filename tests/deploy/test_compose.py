@@ -96,11 +96,6 @@ def test_every_service_has_a_healthcheck(compose_prod):
         if name in ONE_SHOT:
             continue
         check = service.get("healthcheck")
-        if name == "checklist":
-            # Watched by its alert instead: ProductionReadinessChecklistStale fires when runs stop.
-            rules = (REPO / "monitoring/prometheus/rules/checklist.yml").read_text()
-            assert check["disable"] and "alert: ProductionReadinessChecklistStale" in rules
-            continue
         if check and not check.get("disable"):
             assert check["test"], name
             continue
