@@ -1,0 +1,175 @@
+"""The chart, without a cluster: helm lint, the helm-unittest suites, every ci/*-values.yaml rendered
+and checked by kubeconform (strict, Kubernetes' and the operators' schemas) and checkov, the values
+schema refusing bad input, and the repository's config files loaded through the chart's symlinks."""
+
+import json
+import re
+
+import pytest
+import yaml
+
+from tests.deploy.conftest import REPO, install, run
+from tests.k8s.chart import CHART, CI_VALUES, KUBE_VERSION, by_kind, render, template
+from tests.k8s.schemas import crd_schemas, kubernetes_schemas
+
+VALUES_IDS = [path.stem for path in CI_VALUES]
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
+def test_chart_lints_clean(helm, values):
+    result = run(
+        [helm, "lint", "--strict", str(CHART), "--values", str(values), "--kube-version", KUBE_VERSION]
+    )
+    assert "1 chart(s) linted, 0 chart(s) failed" in result.stdout, result.stdout
+
+
+def test_unit_suites_pass():
+    untt = install("helm-unittest")
+    result = run([untt, "--color=false", str(CHART)], check=False)
+    summary = re.search(r"Tests:\s+(\d+) passed", result.stdout)
+    assert result.returncode == 0 and summary, result.stdout + result.stderr
+    print(f"helm-unittest: {summary.group(0)}")
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
+def test_rendered_objects_pass_kubeconform_strict(helm, crds, values, tmp_path):
+    kubeconform = install("kubeconform")
+    builtin = kubernetes_schemas(install("kubernetes-validate"), KUBE_VERSION)
+    custom = crd_schemas(crds)
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(template(helm, values).stdout)
+    # No -ignore-missing-schemas: a kind without a schema fails.
+    result = run(
+        [
+            kubeconform,
+            "-strict",
+            "-summary",
+            "-output",
+            "json",
+            "-schema-location",
+            f"{builtin}/{{{{ .ResourceKind }}}}{{{{ .KindSuffix }}}}.json",
+            "-schema-location",
+            f"{custom}/{{{{ .Group }}}}/{{{{ .ResourceKind }}}}_{{{{ .ResourceAPIVersion }}}}.json",
+            str(manifest),
+        ],
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, json.dumps(report["resources"], indent=1)
+    summary = report["summary"]
+    assert summary["valid"] == len(yaml_documents(manifest)) and summary["skipped"] == 0, summary
+    print(f"kubeconform {values.stem}: {summary}")
+
+
+def yaml_documents(path):
+    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
+def test_rendered_objects_pass_checkov(helm, values, tmp_path):
+    """checkov's Kubernetes checks on what helm renders (its helm framework does the same rendering,
+    with the chart's default values only); the skips are justified in .checkov.yaml beside the chart."""
+    checkov = install("checkov")
+    (tmp_path / "manifest.yaml").write_text(template(helm, values).stdout)
+    result = run(
+        [
+            checkov,
+            "--skip-download",
+            "--framework",
+            "kubernetes",
+            "--quiet",
+            "--compact",
+            "--output",
+            "json",
+            "--config-file",
+            str(CHART / ".checkov.yaml"),
+            "--directory",
+            str(tmp_path),
+        ],
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    failed = [(check["check_id"], check["resource"]) for check in report["results"]["failed_checks"]]
+    assert result.returncode == 0 and not failed, failed
+    assert summary["passed"] > 0, summary
+    counts = {key: summary[key] for key in ("passed", "failed", "skipped")}
+    print(f"checkov {values.stem}: {counts}")
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
+def test_no_secret_is_rendered(helm, values):
+    objects = render(helm, values)
+    assert by_kind(objects, "Secret") == []
+
+
+def test_chart_files_are_the_repositorys_files():
+    """files/ holds symlinks into the repository, never copies (one source for every runtime)."""
+    links = {path.name: path for path in (CHART / "files").iterdir()}
+    assert links, "files/ is empty"
+    for name, path in links.items():
+        assert path.is_symlink(), f"files/{name} is a copy, not a symlink into the repository"
+        assert path.resolve().is_relative_to(REPO) and path.resolve().exists(), f"files/{name} points nowhere"
+
+
+def test_nginx_gets_the_repositorys_config_files_as_they_are(helm):
+    (config,) = [
+        item
+        for item in by_kind(render(helm, CI_VALUES[0]), "ConfigMap")
+        if item["metadata"]["name"].endswith("-nginx")
+    ]
+    for path in (REPO / "nginx").glob("*.conf"):
+        assert config["data"][path.name] == path.read_text(), path.name
+    # and the address files nginx.conf includes, for this runtime
+    for generated in (
+        "web-replicas.conf",
+        "listen-public.conf",
+        "listen-internal.conf",
+        "limits.conf",
+        "timeouts.conf",
+        "access-log.conf",
+    ):
+        assert generated in config["data"], generated
+
+
+def test_collector_gets_the_repositorys_config(helm):
+    (config,) = [
+        item
+        for item in by_kind(render(helm, CI_VALUES[0]), "ConfigMap")
+        if item["metadata"]["name"].endswith("-collector")
+    ]
+    assert config["data"]["config.yaml"] == (REPO / "monitoring/otel-collector/config.yaml").read_text()
+
+
+def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
+    """helm package follows the symlinks: a chart pulled from a repository has the files themselves."""
+    run([helm, "package", str(CHART), "--destination", str(tmp_path)])
+    (archive,) = tmp_path.glob("tweetstack-*.tgz")
+    listing = run(["tar", "-tzf", str(archive)]).stdout.split()
+    assert "tweetstack/files/nginx/nginx.conf" in listing
+    assert "tweetstack/files/prometheus-rules/web.yml" in listing
+    assert not any(name.startswith("tweetstack/tests/") for name in listing)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        (["--set", "existingSecret="], "/existingSecret"),
+        (["--set-json", 'allowedHosts=["*"]'], "/allowedHosts/0"),
+        (["--set", "web.replicas=0"], "/web/replicas"),
+        (["--set", "postgresql.mode=sqlite"], "/postgresql/mode"),
+        (["--set", "web.unknown=1"], "unknown"),
+        (["--set", "ports.web=70000"], "/ports/web"),
+        (
+            [
+                "--set",
+                "web.autoscaling.enabled=true,web.autoscaling.minReplicas=5,web.autoscaling.maxReplicas=2",
+            ],
+            "minReplicas",
+        ),
+        (["--set", "postgresql.cnpg.instances=1"], "synchronous.number"),
+    ],
+)
+def test_bad_values_are_refused_with_the_reason(helm, setting, message):
+    result = template(helm, CI_VALUES[0], *setting, check=False)
+    assert result.returncode != 0 and message in result.stderr, result.stderr
