@@ -6,7 +6,6 @@ kubeconform would fetch; rewritten as paths relative to the file, everything res
 
 import fcntl
 import json
-import re
 from pathlib import Path
 
 import yaml
@@ -26,9 +25,19 @@ def kubernetes_schemas(kubernetes_validate: str, kube_version: str) -> Path:
 
 def _rewrite_kubernetes(source: Path, target: Path) -> None:
     for path in source.glob("*.json"):
-        text = re.sub(r'"\$id":\s*"[^"]*",?', "", path.read_text())
-        text = text.replace('"/api/_definitions.json#', '"_definitions.json#')
-        (target / path.name).write_text(text)
+        (target / path.name).write_text(json.dumps(_local(json.loads(path.read_text()))))
+
+
+def _local(schema):
+    """The schema without `$id`, its `$ref`s relative to the folder of its file."""
+    if isinstance(schema, list):
+        return [_local(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: _local(value) for key, value in schema.items() if key != "$id"}
+    if isinstance(schema.get("$ref"), str):
+        schema["$ref"] = schema["$ref"].removeprefix("/api/")
+    return schema
 
 
 def crd_schemas(crds: str) -> Path:

@@ -31,17 +31,14 @@ def test_unit_suites_pass():
     print(f"helm-unittest: {summary.group(0)}")
 
 
-@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
-def test_rendered_objects_pass_kubeconform_strict(helm, crds, values, tmp_path):
-    kubeconform = install("kubeconform")
+def kubeconform(crds: str, manifest) -> tuple[int, dict]:
+    """kubeconform -strict on manifest with Kubernetes' and the CRDs' schemas: (exit code, report)."""
     builtin = kubernetes_schemas(install("kubernetes-validate"), KUBE_VERSION)
     custom = crd_schemas(crds)
-    manifest = tmp_path / "manifest.yaml"
-    manifest.write_text(template(helm, values).stdout)
     # No -ignore-missing-schemas: a kind without a schema fails.
     result = run(
         [
-            kubeconform,
+            install("kubeconform"),
             "-strict",
             "-summary",
             "-output",
@@ -54,11 +51,52 @@ def test_rendered_objects_pass_kubeconform_strict(helm, crds, values, tmp_path):
         ],
         check=False,
     )
-    report = json.loads(result.stdout)
-    assert result.returncode == 0, json.dumps(report["resources"], indent=1)
+    return result.returncode, json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("values", CI_VALUES, ids=VALUES_IDS)
+def test_rendered_objects_pass_kubeconform_strict(helm, crds, values, tmp_path):
+    manifest = tmp_path / "manifest.yaml"
+    manifest.write_text(template(helm, values).stdout)
+    code, report = kubeconform(crds, manifest)
+    assert code == 0, json.dumps(report["resources"], indent=1)
     summary = report["summary"]
     assert summary["valid"] == len(yaml_documents(manifest)) and summary["skipped"] == 0, summary
     print(f"kubeconform {values.stem}: {summary}")
+
+
+def test_kubeconform_refuses_what_the_schemas_do_not_declare(crds, tmp_path):
+    """The schemas are strict, Kubernetes' and the CRDs' alike: an unknown field or a wrong type fails."""
+    manifest = tmp_path / "bad.yaml"
+    manifest.write_text(BAD_OBJECTS)
+    code, report = kubeconform(crds, manifest)
+    assert code != 0 and report["summary"]["invalid"] == 3, report
+
+
+BAD_OBJECTS = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: x}
+spec:
+  selector: {matchLabels: {a: b}}
+  template:
+    metadata: {labels: {a: b}}
+    spec:
+      containers: [{name: c, image: i, bogusField: 1}]
+---
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata: {name: x}
+spec:
+  selector: {}
+  endpoints: [{port: http, bogus: 1}]
+---
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata: {name: x}
+spec:
+  instances: "three"
+"""
 
 
 def yaml_documents(path):
