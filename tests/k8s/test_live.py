@@ -1,6 +1,7 @@
-"""The chart on a real API server (tests/k8s/cluster.py): the operators' CRDs applied, a namespace
-that enforces the restricted Pod Security level, `helm install --wait --wait-for-jobs` with three web
-replicas, an upgrade to five, a rollback to three and an uninstall that leaves nothing of the release.
+"""The chart on a real API server (tests/k8s/cluster.py): the operators' CRDs applied, namespaces that
+enforce the restricted Pod Security level, `helm install --wait --wait-for-jobs` with three web
+replicas, an upgrade to five, a rollback to three and an uninstall that leaves nothing of the release;
+then the external-database variant, whose migrations run as a pre-install hook.
 
 kwok plays the kubelet: pods are scheduled, admitted and marked Running, a Job's pod Succeeded, but no
 container runs, the operators do not reconcile, and the HPA has no metrics (README: Beyond one host)."""
@@ -14,12 +15,13 @@ import pytest
 from tests.k8s.chart import CHART, CI_VALUES
 from tests.k8s.cluster import control_plane
 
-NAMESPACE = "tweets"
 RELEASE = "tweetstack"
-VALUES = CHART / "ci" / "cnpg-values.yaml"
-assert VALUES in CI_VALUES
-WEB = {"app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "web"}
 MIGRATIONS = "tweetstack-migrations"
+SECRETS = {
+    "DJANGO_SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "METRICS_TOKEN": "live-test-metrics-token",
+    "DATABASE_URL": "postgres://tweetstack:pw@db.example.org:5432/tweetstack",
+}
 # Every kind the chart renders, asked for by name after the uninstall.
 KINDS = (
     "deployments,replicasets,pods,services,configmaps,secrets,persistentvolumeclaims,jobs,"
@@ -28,64 +30,48 @@ KINDS = (
 )
 
 
+def values(name: str):
+    path = CHART / "ci" / f"{name}-values.yaml"
+    assert path in CI_VALUES
+    return path
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, crds):
     with control_plane(tmp_path_factory.mktemp("cluster")) as cluster:
         cluster.run("apply", "--server-side", "-f", crds)
         cluster.run("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
-        cluster.run("create", "namespace", NAMESPACE)
-        cluster.run(
-            "label",
-            "namespace",
-            NAMESPACE,
-            "pod-security.kubernetes.io/enforce=restricted",
-            "pod-security.kubernetes.io/enforce-version=latest",
-        )
-        # What the operator of a real cluster provides: the Secrets the chart names, and storage for the
-        # media claim (a ReadWriteMany volume of the class the values name).
-        cluster.run(
-            "-n",
-            NAMESPACE,
-            "create",
-            "secret",
-            "generic",
-            "tweetstack-secrets",
-            "--from-literal=DJANGO_SECRET_KEY=live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "--from-literal=METRICS_TOKEN=live-test-metrics-token",
-        )
-        cluster.run(
-            "-n",
-            NAMESPACE,
-            "create",
-            "secret",
-            "generic",
-            "tweetstack-backup-s3",
-            "--from-literal=ACCESS_KEY_ID=test",
-            "--from-literal=ACCESS_SECRET_KEY=test",
-        )
-        cluster.run(
-            "apply",
-            "-f",
-            "-",
-            input=json.dumps(
-                {
-                    "apiVersion": "v1",
-                    "kind": "PersistentVolume",
-                    "metadata": {"name": "media"},
-                    "spec": {
-                        "capacity": {"storage": "10Gi"},
-                        "accessModes": ["ReadWriteMany"],
-                        "storageClassName": "shared-files",
-                        "nfs": {"server": "files.example.org", "path": "/media"},
-                    },
-                }
-            ),
-        )
+        # Storage a cluster's operator provides for the media claims: ReadWriteMany volumes of the class
+        # the values name (the PV controller binds each release's claim to one).
+        for name in ("media-0", "media-1"):
+            volume = {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": name},
+                "spec": {
+                    "capacity": {"storage": "10Gi"},
+                    "accessModes": ["ReadWriteMany"],
+                    "storageClassName": "shared-files",
+                    "nfs": {"server": "files.example.org", "path": f"/{name}"},
+                },
+            }
+            cluster.run("apply", "-f", "-", input=json.dumps(volume))
         yield cluster
 
 
+def restricted_namespace(cluster, name: str) -> str:
+    """A namespace enforcing the restricted Pod Security level, with the Secrets the chart names."""
+    cluster.run("create", "namespace", name)
+    cluster.run("label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted")
+    literals = [f"--from-literal={key}={value}" for key, value in SECRETS.items()]
+    cluster.run("-n", name, "create", "secret", "generic", "tweetstack-secrets", *literals)
+    cluster.run("-n", name, "create", "secret", "generic", "tweetstack-backup-s3",
+                "--from-literal=ACCESS_KEY_ID=test", "--from-literal=ACCESS_SECRET_KEY=test")  # fmt: skip
+    return name
+
+
 @pytest.fixture(scope="module")
-def helm_env(cluster, tmp_path_factory, helm):
+def helm_in(cluster, tmp_path_factory, helm):
     home = tmp_path_factory.mktemp("helm")
     env = {
         **os.environ,
@@ -95,15 +81,9 @@ def helm_env(cluster, tmp_path_factory, helm):
         "HELM_DATA_HOME": str(home / "data"),
     }
 
-    def helm_run(*arguments: str, timeout: float = 300):
-        result = subprocess.run(
-            [helm, *arguments, "--namespace", NAMESPACE],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def helm_run(namespace: str, *arguments: str):
+        command = [helm, *arguments, "--namespace", namespace]
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert result.returncode == 0, (
             f"helm {' '.join(arguments)}:\n{result.stdout}\n{result.stderr}\nlogs: {cluster.logs}"
         )
@@ -112,42 +92,27 @@ def helm_env(cluster, tmp_path_factory, helm):
     return helm_run
 
 
-def running_web_pods(cluster) -> list[dict]:
-    selector = ",".join(f"{key}={value}" for key, value in WEB.items())
-    pods = cluster.get("pods", "-n", NAMESPACE, "-l", selector)["items"]
-    return [
+def web_pods(cluster, namespace: str) -> list[dict]:
+    selector = f"app.kubernetes.io/instance={RELEASE},app.kubernetes.io/component=web"
+    return cluster.get("pods", "-n", namespace, "-l", selector)["items"]
+
+
+def running_web_pods(cluster, namespace: str, count: int) -> list[dict]:
+    """The web pods when exactly `count` exist and all are Running (none terminating), else []."""
+    pods = web_pods(cluster, namespace)
+    running = [
         pod
         for pod in pods
         if pod["status"].get("phase") == "Running" and "deletionTimestamp" not in pod["metadata"]
     ]
+    return running if len(pods) == count == len(running) else []
 
 
-def web_pod_count_is(cluster, count: int) -> bool:
-    selector = ",".join(f"{key}={value}" for key, value in WEB.items())
-    pods = cluster.get("pods", "-n", NAMESPACE, "-l", selector)["items"]
-    return len(pods) == count and len(running_web_pods(cluster)) == count
-
-
-def watch_jobs(cluster) -> subprocess.Popen:
+def watch_jobs(cluster, namespace: str) -> subprocess.Popen:
     """Every change of the namespace's Jobs while it runs, as JSON watch events on stdout."""
-    return subprocess.Popen(
-        [
-            cluster.kubectl,
-            "--kubeconfig",
-            str(cluster.kubeconfig),
-            "-n",
-            NAMESPACE,
-            "get",
-            "jobs",
-            "--watch",
-            "--output-watch-events",
-            "-o",
-            "json",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    command = [cluster.kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, "get", "jobs",
+               "--watch", "--output-watch-events", "-o", "json"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
 def succeeded_jobs(watcher: subprocess.Popen) -> set[str]:
@@ -160,57 +125,80 @@ def succeeded_jobs(watcher: subprocess.Popen) -> set[str]:
         if position == len(text):
             break
         event, position = decoder.raw_decode(text, position)
-        job = event["object"]
-        if job.get("status", {}).get("succeeded"):
-            names.add(job["metadata"]["name"])
+        if event["object"].get("status", {}).get("succeeded"):
+            names.add(event["object"]["metadata"]["name"])
     return names
 
 
-def test_install_upgrade_rollback_uninstall(cluster, helm_env):
+def with_jobs_watched(cluster, namespace: str, action) -> set[str]:
+    """The names of the Jobs that succeeded while action() ran."""
+    watcher = watch_jobs(cluster, namespace)
+    try:
+        action()
+    finally:
+        succeeded = succeeded_jobs(watcher)
+    return succeeded
+
+
+def assert_nothing_left(cluster, namespace: str) -> None:
+    def nothing_left():
+        instance = f"app.kubernetes.io/instance={RELEASE}"
+        left = cluster.run("get", KINDS, "-n", namespace, "-l", instance, "-o", "name").stdout.split()
+        helm = cluster.run(
+            "get", "secrets", "-n", namespace, "-l", f"owner=helm,name={RELEASE}", "-o", "name"
+        )
+        return not left and not helm.stdout.split()
+
+    cluster.wait_for("nothing of the release left", nothing_left)
+
+
+def test_install_upgrade_rollback_uninstall(cluster, helm_in):
+    namespace = restricted_namespace(cluster, "tweets")
     chart = [
-        "tweetstack",
+        RELEASE,
         str(CHART),
         "--values",
-        str(VALUES),
+        str(values("cnpg")),
         "--wait",
         "--wait-for-jobs",
         "--timeout",
         "3m",
     ]
 
-    helm_env("install", *chart, "--set", "web.replicas=3")
-    pods = cluster.wait_for(
-        "3 Running web pods", lambda: web_pod_count_is(cluster, 3) and running_web_pods(cluster)
-    )
-    assert len({pod["spec"]["nodeName"] for pod in pods}) == 3, (
-        "the topology spread puts one replica per node"
-    )
-    job = cluster.get("job", "-n", NAMESPACE, f"{MIGRATIONS}-install")
+    helm_in(namespace, "install", *chart, "--set", "web.replicas=3")
+    pods = cluster.wait_for("3 Running web pods", lambda: running_web_pods(cluster, namespace, 3))
+    assert len({pod["spec"]["nodeName"] for pod in pods}) == 3, "the topology spread puts one per node"
+    job = cluster.get("job", "-n", namespace, f"{MIGRATIONS}-install")
     assert job["status"].get("succeeded") == 1, job["status"]
 
-    watcher = watch_jobs(cluster)
-    helm_env("upgrade", *chart, "--set", "web.replicas=5")
-    assert MIGRATIONS in succeeded_jobs(watcher), "the pre-upgrade migrations hook ran and succeeded"
-    cluster.wait_for("5 Running web pods", lambda: web_pod_count_is(cluster, 5))
+    succeeded = with_jobs_watched(
+        cluster, namespace, lambda: helm_in(namespace, "upgrade", *chart, "--set", "web.replicas=5")
+    )
+    assert MIGRATIONS in succeeded, "the pre-upgrade migrations hook ran and succeeded"
+    cluster.wait_for("5 Running web pods", lambda: running_web_pods(cluster, namespace, 5))
     # The hook Job is deleted once it succeeded; the install's Job left with the revision that had it.
-    assert cluster.run("get", "jobs", "-n", NAMESPACE, "-o", "name").stdout.strip() == ""
+    assert cluster.run("get", "jobs", "-n", namespace, "-o", "name").stdout.split() == []
 
-    helm_env("rollback", RELEASE, "1", "--wait", "--timeout", "3m")
-    cluster.wait_for("3 Running web pods after the rollback", lambda: web_pod_count_is(cluster, 3))
-    deployment = cluster.get("deployment", "-n", NAMESPACE, "tweetstack-web")
-    assert deployment["spec"]["replicas"] == 3
-    history = json.loads(helm_env("history", RELEASE, "-o", "json").stdout)
+    helm_in(namespace, "rollback", RELEASE, "1", "--wait", "--wait-for-jobs", "--timeout", "3m")
+    cluster.wait_for("3 Running web pods after the rollback", lambda: running_web_pods(cluster, namespace, 3))
+    assert cluster.get("deployment", "-n", namespace, "tweetstack-web")["spec"]["replicas"] == 3
+    history = json.loads(helm_in(namespace, "history", RELEASE, "-o", "json").stdout)
     assert [entry["status"] for entry in history] == ["superseded", "superseded", "deployed"]
 
-    helm_env("uninstall", RELEASE, "--wait", "--timeout", "3m")
+    helm_in(namespace, "uninstall", RELEASE, "--wait", "--timeout", "3m")
+    assert_nothing_left(cluster, namespace)
 
-    def nothing_left():
-        left = cluster.run(
-            "get", KINDS, "-n", NAMESPACE, "-l", f"app.kubernetes.io/instance={RELEASE}", "-o", "name"
-        ).stdout.split()
-        releases = cluster.run(
-            "get", "secrets", "-n", NAMESPACE, "-l", f"owner=helm,name={RELEASE}", "-o", "name"
-        ).stdout.split()
-        return not left and not releases
 
-    cluster.wait_for("nothing of the release left", nothing_left)
+def test_external_database_migrates_in_a_pre_install_hook(cluster, helm_in):
+    """With an external database the migrations Job runs before any object of the release exists
+    (its ServiceAccount included); the autoscaled Deployment starts at minReplicas."""
+    namespace = restricted_namespace(cluster, "tweets-external")
+    install = [RELEASE, str(CHART), "--values", str(values("external-hpa")), "--wait", "--wait-for-jobs",
+               "--timeout", "3m"]  # fmt: skip
+    succeeded = with_jobs_watched(cluster, namespace, lambda: helm_in(namespace, "install", *install))
+    assert MIGRATIONS in succeeded, "the pre-install migrations hook ran and succeeded"
+    cluster.wait_for("3 Running web pods", lambda: running_web_pods(cluster, namespace, 3))
+    hpa = cluster.get("hpa", "-n", namespace, "tweetstack-web")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
+    helm_in(namespace, "uninstall", RELEASE, "--wait", "--timeout", "3m")
+    assert_nothing_left(cluster, namespace)
