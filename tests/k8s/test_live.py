@@ -9,6 +9,7 @@ container runs, the operators do not reconcile, and the HPA has no metrics (READ
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -38,9 +39,12 @@ def values(name: str):
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory, crds):
+    started = time.monotonic()
     with control_plane(tmp_path_factory.mktemp("cluster")) as cluster:
+        print(f"control plane with Ready nodes: {time.monotonic() - started:.1f}s")
         cluster.run("apply", "--server-side", "-f", crds)
         cluster.run("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
+        print(f"CRDs established: {time.monotonic() - started:.1f}s")
         # Storage a cluster's operator provides for the media claims: ReadWriteMany volumes of the class
         # the values name (the PV controller binds each release's claim to one).
         for name in ("media-0", "media-1"):
@@ -83,7 +87,10 @@ def helm_in(cluster, tmp_path_factory, helm):
 
     def helm_run(namespace: str, *arguments: str):
         command = [helm, *arguments, "--namespace", namespace]
+        started = time.monotonic()
         result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        # For the report: where the live test's minutes go (printed with pytest -s).
+        print(f"helm {arguments[0]} in {namespace}: {time.monotonic() - started:.1f}s")
         assert result.returncode == 0, (
             f"helm {' '.join(arguments)}:\n{result.stdout}\n{result.stderr}\nlogs: {cluster.logs}"
         )
