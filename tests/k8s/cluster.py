@@ -111,60 +111,23 @@ def control_plane(work: Path, nodes: int = 3):
     kubeconfig = work / "kubeconfig"
     processes: list[subprocess.Popen] = []
     try:
-        processes.append(
-            _start(
-                logs,
-                "etcd",
-                [
-                    etcd,
-                    "--name",
-                    "test",
-                    "--data-dir",
-                    str(work / "etcd"),
-                    "--listen-client-urls",
-                    f"http://127.0.0.1:{etcd_client}",
-                    "--advertise-client-urls",
-                    f"http://127.0.0.1:{etcd_client}",
-                    "--listen-peer-urls",
-                    f"http://127.0.0.1:{etcd_peer}",
-                    "--initial-advertise-peer-urls",
-                    f"http://127.0.0.1:{etcd_peer}",
-                    "--initial-cluster",
-                    f"test=http://127.0.0.1:{etcd_peer}",
-                ],
-            )
-        )
-        processes.append(
-            apiserver_process := _start(
-                logs,
-                "kube-apiserver",
-                [
-                    binaries["kube-apiserver"],
-                    "--etcd-servers",
-                    f"http://127.0.0.1:{etcd_client}",
-                    "--bind-address",
-                    "127.0.0.1",
-                    "--advertise-address",
-                    "127.0.0.1",
-                    "--secure-port",
-                    str(apiserver),
-                    "--cert-dir",
-                    str(pki),
-                    "--token-auth-file",
-                    str(pki / "tokens.csv"),
-                    "--authorization-mode",
-                    "Node,RBAC",
-                    "--service-account-key-file",
-                    str(pki / "sa.key"),
-                    "--service-account-signing-key-file",
-                    str(pki / "sa.key"),
-                    "--service-account-issuer",
-                    "https://kubernetes.default.svc",
-                    "--service-cluster-ip-range",
-                    SERVICE_CIDR,
-                ],
-            )
-        )
+        etcd_flags = ["--name", "test", "--data-dir", str(work / "etcd"),
+                      "--listen-client-urls", f"http://127.0.0.1:{etcd_client}",
+                      "--advertise-client-urls", f"http://127.0.0.1:{etcd_client}",
+                      "--listen-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+                      "--initial-advertise-peer-urls", f"http://127.0.0.1:{etcd_peer}",
+                      "--initial-cluster", f"test=http://127.0.0.1:{etcd_peer}"]  # fmt: skip
+        processes.append(_start(logs, "etcd", [etcd, *etcd_flags]))
+        apiserver_flags = ["--etcd-servers", f"http://127.0.0.1:{etcd_client}", "--bind-address", "127.0.0.1",
+                           "--advertise-address", "127.0.0.1", "--secure-port", str(apiserver),
+                           "--cert-dir", str(pki), "--token-auth-file", str(pki / "tokens.csv"),
+                           "--authorization-mode", "Node,RBAC",
+                           "--service-account-key-file", str(pki / "sa.key"),
+                           "--service-account-signing-key-file", str(pki / "sa.key"),
+                           "--service-account-issuer", "https://kubernetes.default.svc",
+                           "--service-cluster-ip-range", SERVICE_CIDR]  # fmt: skip
+        apiserver_process = _start(logs, "kube-apiserver", [binaries["kube-apiserver"], *apiserver_flags])
+        processes.append(apiserver_process)
         _wait_ready(f"https://127.0.0.1:{apiserver}/readyz", token, apiserver_process, logs)
         kubectl = binaries["kubectl"]
         for arguments in (
@@ -183,65 +146,21 @@ def control_plane(work: Path, nodes: int = 3):
             subprocess.run(
                 [kubectl, "--kubeconfig", str(kubeconfig), *arguments], check=True, capture_output=True
             )
-        processes.append(
-            _start(
-                logs,
-                "kube-controller-manager",
-                [
-                    binaries["kube-controller-manager"],
-                    "--kubeconfig",
-                    str(kubeconfig),
-                    "--leader-elect=false",
-                    "--bind-address",
-                    "127.0.0.1",
-                    "--secure-port",
-                    str(controller_manager),
-                    "--service-account-private-key-file",
-                    str(pki / "sa.key"),
-                    "--root-ca-file",
-                    str(pki / "apiserver.crt"),
-                    "--service-cluster-ip-range",
-                    SERVICE_CIDR,
-                    "--controllers",
-                    "*",
-                ],
-            )
-        )
-        processes.append(
-            _start(
-                logs,
-                "kube-scheduler",
-                [
-                    binaries["kube-scheduler"],
-                    "--kubeconfig",
-                    str(kubeconfig),
-                    "--leader-elect=false",
-                    "--bind-address",
-                    "127.0.0.1",
-                    "--secure-port",
-                    str(scheduler),
-                ],
-            )
-        )
-        processes.append(
-            _start(
-                logs,
-                "kwok",
-                [
-                    binaries["kwok"],
-                    "--kubeconfig",
-                    str(kubeconfig),
-                    "--config",
-                    str(STAGES),
-                    "--manage-all-nodes=false",
-                    "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-                    "--server-address",
-                    f"127.0.0.1:{kwok}",
-                    "--node-ip",
-                    "127.0.0.1",
-                ],
-            )
-        )
+
+        # What both controllers are told: the cluster, no leader election, their own free port.
+        def controller(name: str, port: int, *flags: str) -> subprocess.Popen:
+            common = ["--kubeconfig", str(kubeconfig), "--leader-elect=false", "--bind-address", "127.0.0.1"]
+            return _start(logs, name, [binaries[name], *common, "--secure-port", str(port), *flags])
+
+        manager_flags = ["--controllers", "*", "--service-account-private-key-file", str(pki / "sa.key"),
+                         "--root-ca-file", str(pki / "apiserver.crt"),
+                         "--service-cluster-ip-range", SERVICE_CIDR]  # fmt: skip
+        processes.append(controller("kube-controller-manager", controller_manager, *manager_flags))
+        processes.append(controller("kube-scheduler", scheduler))
+        kwok_flags = ["--kubeconfig", str(kubeconfig), "--config", str(STAGES), "--manage-all-nodes=false",
+                      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+                      "--server-address", f"127.0.0.1:{kwok}", "--node-ip", "127.0.0.1"]  # fmt: skip
+        processes.append(_start(logs, "kwok", [binaries["kwok"], *kwok_flags]))
         cluster = Cluster(kubeconfig=kubeconfig, kubectl=kubectl, logs=logs)
         cluster.run("apply", "-f", "-", input=_nodes(nodes))
         cluster.wait_for(f"{nodes} Ready nodes", lambda: _ready_nodes(cluster) == nodes)
