@@ -26,13 +26,15 @@ RUN uv_version="$(python -c 'import tomllib; print(tomllib.load(open("pyproject.
 
 # --- web: the runtime, non-root, no compilers, no pip cache.
 FROM ${PYTHON_IMAGE} AS web
+# WEB_PORT of ports.env, a build argument (required): where gunicorn listens unless GUNICORN_BIND moves it.
+ARG WEB_PORT
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     LOG_FORMAT=json \
-    GUNICORN_BIND=0.0.0.0:8000 \
+    GUNICORN_BIND=0.0.0.0:${WEB_PORT} \
     DJANGO_STATIC_ROOT=/app/static \
     DJANGO_MEDIA_ROOT=/srv/media \
     TWEETSTACK_VAR_DIR=/tmp/tweetstack
@@ -46,13 +48,14 @@ RUN --mount=type=bind,from=wheels,source=/wheels,target=/wheels \
 COPY app/ /app/app/
 # Production settings need a secret, database and hosts even to import; this one lives only for this
 # RUN (it is in no layer) and nothing connects to the database.
+RUN test -n "${WEB_PORT}" || { echo "build with --build-arg WEB_PORT (ports.env)" >&2; exit 1; }
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     DATABASE_URL=postgres://build@localhost/build \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     python app/manage.py collectstatic --noinput --verbosity 0 \
     && install -d -o app -g app -m 0755 /srv/media /srv/status
 USER 10001:10001
-EXPOSE 8000
+EXPOSE ${WEB_PORT}
 # Liveness only: the port comes from GUNICORN_BIND, so a deployment that moves it keeps a true check.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; port = os.environ['GUNICORN_BIND'].rsplit(':', 1)[1]; urllib.request.urlopen(f'http://127.0.0.1:{port}/healthz', timeout=2)"]
@@ -95,6 +98,25 @@ HEALTHCHECK --interval=60s --timeout=5s --start-period=10m --retries=1 \
     CMD ["python", "-c", "import json, os, sys, time; s = json.load(open(os.environ['BACKUP_STATUS_FILE'])); sys.exit(time.time() - s['backup_last_success_timestamp_seconds'] > int(os.environ['BACKUP_INTERVAL_SECONDS']) + 3600)"]
 # One backup at start, then one per interval; a failed one is logged and retried at the next.
 CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do python /app/app/manage.py backup; sleep \"$BACKUP_INTERVAL_SECONDS\" & wait $!; done"]
+
+# --- checklist: the production readiness checklist on a schedule (`python -m checklist --every`) beside
+# the deployment it checks: the app image, whose manage.py runs the deployment's own checks, plus the
+# checklist and the repository files it reads (the configs as deployed). Its results reach the
+# replicas' /metrics through the status volume (tweetstack_checklist_item_status).
+FROM web AS checklist
+USER 0:0
+COPY checklist/ /opt/tweetstack/checklist/
+COPY stack/ /opt/tweetstack/stack/
+COPY monitoring/ /opt/tweetstack/monitoring/
+COPY nginx/ /opt/tweetstack/nginx/
+COPY terraform/*.tf /opt/tweetstack/terraform/
+COPY docs/runbooks/ /opt/tweetstack/docs/runbooks/
+COPY Dockerfile docker-compose.yml docker-compose.prod.yml ports.env /opt/tweetstack/
+# The checklist reads app/ beside itself, as in a checkout: the image's own code.
+RUN ln -s /app/app /opt/tweetstack/app
+USER 10001:10001
+WORKDIR /opt/tweetstack
+CMD ["python", "-m", "checklist", "--every", "--manage", "python /app/app/manage.py"]
 
 # --- nginx: the official image plus the collected static files, so they always match the app's.
 FROM ${NGINX_IMAGE} AS nginx

@@ -8,7 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MANAGE := $(PY) app/manage.py
 HOST ?= 127.0.0.1
-PORT ?= 8000
+# `make run` serves on the web port of ports.env, where every port is declared.
+PORT ?= $(shell sed -n 's/^WEB_PORT=//p' ports.env)
 # Builds and tools live outside the repository, so a fresh clone reuses them.
 CACHE ?= $(or $(TWEETSTACK_CACHE),$(HOME)/.cache/tweetstack)
 # uv reads and writes uv.lock, at the release pyproject.toml requires ([tool.uv] required-version).
@@ -59,7 +60,7 @@ migrate: install-run ## apply database migrations
 seed: migrate ## create the demo account and sample tweets (idempotent)
 	$(MANAGE) seed_demo --tweets 30
 
-run: seed ## serve the app on its embedded default (SQLite) at http://127.0.0.1:8000
+run: seed ## serve the app on its embedded default (SQLite) at http://127.0.0.1:$PORT (WEB_PORT of ports.env)
 	@echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; log in as 'demo' with the password printed above on first run)"
 	$(MANAGE) runserver $(HOST):$(PORT)
 

@@ -1,9 +1,9 @@
 # Containers, Compose and Terraform targets (included by the Makefile; `make help` lists them).
-# Compose always reads versions.env (the pinned image tags) and .env (settings and secrets: `make env`).
+# Compose always reads versions.env (the pinned image tags), ports.env, app/config/timeouts.env and limits.env, and .env (settings and secrets: `make env`).
 
 COMPOSE ?= docker compose
 WEB_REPLICAS ?= 2
-COMPOSE_BASE := $(COMPOSE) --env-file versions.env --env-file app/config/timeouts.env --env-file .env -f docker-compose.yml
+COMPOSE_BASE := $(COMPOSE) --env-file versions.env --env-file ports.env --env-file app/config/timeouts.env --env-file app/config/limits.env --env-file .env -f docker-compose.yml
 # ALERTING=production delivers alerts to PagerDuty, Slack and email (docker-compose.alerting.yml).
 ALERTING ?= sink
 ifneq ($(filter-out sink production,$(ALERTING)),)
@@ -27,7 +27,7 @@ env: .env ## write .env from .env.example with fresh random secrets (kept if it 
 image: .env ## build the app, nginx, collector and Jaeger images (bases from versions.env)
 	$(COMPOSE_PROD) build
 
-up: .env ## development stack: one web replica with code reload, at http://127.0.0.1:8000
+up: .env ## development stack: one web replica with code reload, at http://127.0.0.1:<WEB_PORT of ports.env>
 	$(COMPOSE_BASE) up -d --build --wait
 
 down: ## stop the development or production stack (volumes are kept)

@@ -34,7 +34,8 @@ class NoAccessLogger(Logger):
 
 chdir = APP_DIR
 wsgi_app = "config.wsgi:application"
-bind = env.list("GUNICORN_BIND", default=["127.0.0.1:8000"])
+# Every runtime sets it (the web image from WEB_PORT of ports.env); no second default here.
+bind = env.list("GUNICORN_BIND")
 workers = env.int("WEB_CONCURRENCY", default=2)
 # Threads let a worker hold nginx's upstream keepalive connections; sync workers close each one.
 worker_class = "gthread"

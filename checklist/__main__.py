@@ -41,16 +41,12 @@ def alert_threshold(rule_file: str, pattern: str) -> float:
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
-    defaults = native_defaults()
     parser = argparse.ArgumentParser(prog="python -m checklist", description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--url", default=defaults["url"], help="the public site (default: the native stack's nginx)"
-    )
-    parser.add_argument("--prometheus", default=defaults["prometheus"], help="Prometheus' base URL")
+    parser.add_argument("--url", help="the public site (default: the native stack's nginx)")
+    parser.add_argument("--prometheus", help="Prometheus' base URL (default: the native stack's)")
     parser.add_argument(
         "--manage",
-        default=defaults["manage"],
-        help="command that runs the deployment's manage.py (shell words)",
+        help="command that runs the deployment's manage.py (shell words; default: the native stack's)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
@@ -76,7 +72,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=hit_ratio,
         help="lowest acceptable (default: CacheHitRatioLow's)",
     )
-    return parser.parse_args(argv)
+    arguments = parser.parse_args(argv)
+    # The native stack's addresses only where none was given: a deployment elsewhere (a container
+    # of Compose or Terraform) has no native stack to read them from.
+    if None in (arguments.url, arguments.prometheus, arguments.manage):
+        for key, value in native_defaults().items():
+            if getattr(arguments, key) is None:
+                setattr(arguments, key, value)
+    return arguments
 
 
 def run_item(item, deployment: Deployment) -> Result:

@@ -1,43 +1,73 @@
-"""The native stack's ports: the one table of defaults, each overridable by STACK_PORT_<NAME>.
+"""The native stack's ports: ports.env's, each overridable by STACK_PORT_<NAME>.
 
-Every other file takes its ports from here (rendered into the supervisor config, nginx includes,
-Prometheus targets and environment variables), so a port number is written once.
+ports.env (at the repository's root) declares every port of every runtime. The native stack listens
+on each service's port unless ports.env moves it (its STACK_PORT_<NAME> lines), and every file of the
+stack takes its ports from here (rendered into the supervisor config, nginx includes, Prometheus
+targets and environment variables).
 """
 
 import os
 import socket
+from pathlib import Path
 
-# name: (default port, what listens there). Web replica i listens on web + i.
-DEFAULT_PORTS: dict[str, tuple[int, str]] = {
-    "nginx": (8080, "nginx, the public site"),
-    "nginx-status": (8081, "nginx's internal listener (stub_status for the exporter)"),
-    "web": (8100, "web replica 0 (replica i uses web + i)"),
-    "postgres": (15432, "PostgreSQL"),
-    "redis": (16379, "Redis"),
-    "prometheus": (9090, "Prometheus"),
-    "alertmanager": (9093, "Alertmanager"),
-    "otelcol-otlp-grpc": (4317, "the collector's OTLP/gRPC receiver"),
-    "otelcol-otlp-http": (4318, "the collector's OTLP/HTTP receiver"),
-    "otelcol-metrics": (8888, "the collector's own metrics"),
-    "otelcol-spanmetrics": (8889, "the collector's span metrics for Prometheus"),
-    "otelcol-health": (13133, "the collector's health check"),
-    "otelcol-zpages": (55679, "the collector's zPages"),
-    "jaeger-otlp-grpc": (14317, "Jaeger's OTLP/gRPC receiver"),
-    "jaeger-ui": (16686, "Jaeger's UI and HTTP API"),
-    "jaeger-grpc": (16685, "Jaeger's query gRPC API"),
-    "jaeger-health": (14133, "Jaeger's health check"),
-    "jaeger-metrics": (14888, "Jaeger's own metrics"),
-    "postgres-exporter": (9187, "the PostgreSQL exporter"),
-    "redis-exporter": (9121, "the Redis exporter"),
-    "nginx-exporter": (9113, "the nginx exporter"),
-    "mtail": (3903, "mtail: nginx's responses by status and upstream errors, from its access log"),
-    "node-exporter": (9100, "the node exporter: the data folder's filesystem, CPU and memory"),
+DECLARATIONS = Path(__file__).resolve().parents[1] / "ports.env"
+
+# name: what listens there. Web replica i listens on web + i.
+LISTENERS: dict[str, str] = {
+    "nginx": "nginx, the public site",
+    "nginx-status": "nginx's internal listener (stub_status for the exporter)",
+    "web": "web replica 0 (replica i uses web + i)",
+    "postgres": "PostgreSQL",
+    "redis": "Redis",
+    "prometheus": "Prometheus",
+    "alertmanager": "Alertmanager",
+    "otelcol-otlp-grpc": "the collector's OTLP/gRPC receiver",
+    "otelcol-otlp-http": "the collector's OTLP/HTTP receiver",
+    "otelcol-metrics": "the collector's own metrics",
+    "otelcol-spanmetrics": "the collector's span metrics for Prometheus",
+    "otelcol-health": "the collector's health check",
+    "otelcol-zpages": "the collector's zPages",
+    "jaeger-otlp-grpc": "Jaeger's OTLP/gRPC receiver",
+    "jaeger-ui": "Jaeger's UI and HTTP API",
+    "jaeger-grpc": "Jaeger's query gRPC API",
+    "jaeger-health": "Jaeger's health check",
+    "jaeger-metrics": "Jaeger's own metrics",
+    "postgres-exporter": "the PostgreSQL exporter",
+    "redis-exporter": "the Redis exporter",
+    "nginx-exporter": "the nginx exporter",
+    "mtail": "mtail: nginx's responses by status and upstream errors, from its access log",
+    "node-exporter": "the node exporter: the data folder's filesystem, CPU and memory",
     # Only with STACK_FAULT_PROXY=1 (the fault drills): the app reaches Redis through toxiproxy.
-    "toxiproxy": (8474, "toxiproxy's API (STACK_FAULT_PROXY=1 only)"),
-    "redis-proxy": (16380, "toxiproxy's listener in front of Redis (STACK_FAULT_PROXY=1 only)"),
+    "toxiproxy": "toxiproxy's API (STACK_FAULT_PROXY=1 only)",
+    "redis-proxy": "toxiproxy's listener in front of Redis (STACK_FAULT_PROXY=1 only)",
 }
 # Listened on only when the fault proxy is on.
 FAULT_PROXY_PORTS = ("toxiproxy", "redis-proxy")
+
+
+def declared(path: Path = DECLARATIONS) -> dict[str, int]:
+    """KEY=number lines of ports.env, as written there."""
+    values = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            values[key.strip()] = int(value)
+    return values
+
+
+def service_variable(name: str) -> str:
+    """The port's ports.env name in every runtime: otelcol-metrics -> OTELCOL_METRICS_PORT."""
+    return name.upper().replace("-", "_") + "_PORT"
+
+
+def defaults(path: Path = DECLARATIONS) -> dict[str, int]:
+    """The native stack's port of each listener: its STACK_PORT_ line of ports.env, else the service's."""
+    table = declared(path)
+    return {
+        name: table[variable(name)] if variable(name) in table else table[service_variable(name)]
+        for name in LISTENERS
+    }
 
 
 def variable(name: str) -> str:
@@ -50,7 +80,7 @@ class PortError(SystemExit):
 
 def resolve(environ=os.environ) -> dict[str, int]:
     """Default ports with the environment's overrides applied."""
-    return {name: override(name, default, environ) for name, (default, _) in DEFAULT_PORTS.items()}
+    return {name: override(name, default, environ) for name, default in defaults().items()}
 
 
 def override(name: str, default: int, environ=os.environ) -> int:

@@ -15,11 +15,11 @@ import shlex
 import string
 from pathlib import Path
 
+from stack import ports as port_table
 from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
 TEMPLATES = Path(__file__).parent / "templates"
 # nginx accepts this much more than the image itself: the tweet text, CSRF token and multipart framing.
-FORM_OVERHEAD_BYTES = 64 * 1024
 
 
 def write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -72,6 +72,12 @@ def app_timeouts() -> dict[str, float]:
     return _timeouts_module().timeouts()
 
 
+def upload_form_overhead() -> int:
+    """What a posted form carries besides its image (app/config/limits.env): nginx's body limit is
+    the app's IMAGE_MAX_BYTES plus this."""
+    return int(_timeouts_module().declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
+
+
 def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     conf = stack.path("etc", "nginx")
     link_shared(REPO / "nginx", conf)
@@ -79,7 +85,7 @@ def render_nginx(stack: Stack, image_max_bytes: int) -> None:
     write(conf / "web-replicas.conf", servers)
     write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
     write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
-    write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + FORM_OVERHEAD_BYTES};\n")
+    write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + upload_form_overhead()};\n")
     write(conf / "timeouts.conf", nginx_timeouts(app_timeouts()))
     # mtail reads the access log from stdout, which supervisor writes (and rotates) to logs/nginx.log.
     write(conf / "access-log.conf", f"# stdout only: mtail reads {stack.path('logs', 'nginx.log')}\n")
@@ -98,26 +104,22 @@ def _targets(address_groups: list[tuple[list[int], dict]], scrape_interval: str)
     return json.dumps(groups, indent=2) + "\n"
 
 
+def prometheus_jobs() -> dict[str, dict[str, str]]:
+    return json.loads((REPO / "monitoring" / "prometheus" / "jobs.json").read_text())
+
+
 def render_prometheus(stack: Stack, metrics_token: str) -> None:
     conf = stack.path("etc", "prometheus")
     link_shared(REPO / "monitoring" / "prometheus", conf)
-    ports = stack.ports
+    # monitoring/prometheus/jobs.json: each job's service and its port's ports.env name.
+    port_of = {port_table.service_variable(name): port for name, port in stack.ports.items()}
     jobs = {
-        "web": [
-            ([port], {"service_instance": name})
-            for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
-        ],
-        "nginx": [([ports["nginx-exporter"]], {})],
-        "nginx-log": [([ports["mtail"]], {})],
-        "node": [([ports["node-exporter"]], {})],
-        "postgres": [([ports["postgres-exporter"]], {})],
-        "redis": [([ports["redis-exporter"]], {})],
-        "otelcol": [([ports["otelcol-metrics"]], {})],
-        "otelcol-spanmetrics": [([ports["otelcol-spanmetrics"]], {})],
-        "jaeger": [([ports["jaeger-metrics"]], {})],
-        "prometheus": [([ports["prometheus"]], {})],
-        "alertmanager": [([ports["alertmanager"]], {})],
+        job: [([port_of[target["port"]]], {})] for job, target in prometheus_jobs().items() if job != "web"
     }
+    jobs["web"] = [
+        ([port], {"service_instance": name})
+        for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
+    ]
     for job, groups in jobs.items():
         write(conf / "targets" / f"{job}.json", _targets(groups, stack.scrape_interval))
     write(conf / "secrets" / "metrics-token", metrics_token + "\n", mode=0o600)
@@ -192,24 +194,13 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
 
 
 def otel_environment(stack: Stack) -> dict[str, str]:
-    """The addresses monitoring/otel-collector/config.yaml and monitoring/jaeger/config.yaml read."""
-    p = stack.ports
-    return {
-        "OTELCOL_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{p['otelcol-otlp-grpc']}",
-        "OTELCOL_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{p['otelcol-otlp-http']}",
-        "OTELCOL_JAEGER_OTLP_ENDPOINT": f"127.0.0.1:{p['jaeger-otlp-grpc']}",
-        "OTELCOL_PROMETHEUS_ENDPOINT": f"127.0.0.1:{p['otelcol-spanmetrics']}",
-        "OTELCOL_TELEMETRY_METRICS_HOST": "127.0.0.1",
-        "OTELCOL_TELEMETRY_METRICS_PORT": str(p["otelcol-metrics"]),
-        "OTELCOL_HEALTH_ENDPOINT": f"127.0.0.1:{p['otelcol-health']}",
-        "OTELCOL_ZPAGES_ENDPOINT": f"127.0.0.1:{p['otelcol-zpages']}",
+    """What monitoring/otel-collector/config.yaml and monitoring/jaeger/config.yaml read: the stack's
+    ports under ports.env's names, and the hosts (all loopback here)."""
+    return {port_table.service_variable(name): str(port) for name, port in stack.ports.items()} | {
+        "OTELCOL_LISTEN_HOST": "127.0.0.1",
+        "JAEGER_HOST": "127.0.0.1",
+        "JAEGER_LISTEN_HOST": "127.0.0.1",
         "OTELCOL_LOG_FILE": str(stack.path("data", "otelcol", "logs.jsonl")),
-        "JAEGER_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{p['jaeger-otlp-grpc']}",
-        "JAEGER_QUERY_HTTP_ENDPOINT": f"127.0.0.1:{p['jaeger-ui']}",
-        "JAEGER_QUERY_GRPC_ENDPOINT": f"127.0.0.1:{p['jaeger-grpc']}",
-        "JAEGER_HEALTH_ENDPOINT": f"127.0.0.1:{p['jaeger-health']}",
-        "JAEGER_METRICS_HOST": "127.0.0.1",
-        "JAEGER_METRICS_PORT": str(p["jaeger-metrics"]),
     }
 
 

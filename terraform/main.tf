@@ -12,34 +12,15 @@ locals {
   }
   images = merge(local.pinned_images, var.image_overrides)
 
-  # The port each container listens on inside the stack's networks (the web image's GUNICORN_BIND).
-  ports = {
-    web                 = 8000
-    nginx               = 8080
-    nginx_status        = 8081
-    postgres            = 5432
-    redis               = 6379
-    otelcol_otlp_grpc   = 4317
-    otelcol_otlp_http   = 4318
-    otelcol_metrics     = 8888
-    otelcol_spanmetrics = 8889
-    otelcol_health      = 13133
-    otelcol_zpages      = 55679
-    jaeger_otlp_grpc    = 4317
-    jaeger_ui           = 16686
-    jaeger_grpc         = 16685
-    jaeger_health       = 13133
-    jaeger_metrics      = 8888
-    prometheus          = 9090
-    alertmanager        = 9093
-    loki                = 3100
-    grafana             = 3000
-    postgres_exporter   = 9187
-    redis_exporter      = 9121
-    nginx_exporter      = 9113
-    mtail               = 3903
-    node_exporter       = 9100
+  # Every port, from ports.env (Compose and the native stack read the same file): the NAME_PORT lines,
+  # as the containers' environment takes them, and by name (WEB_PORT -> web).
+  port_variables = {
+    for line in split("\n", file("${local.repo}/ports.env")) :
+    trimspace(split("=", line)[0]) => trimspace(split("=", line)[1])
+    if can(regex("^[A-Z0-9_]+_PORT=", line))
   }
+  ports       = { for name, port in local.port_variables : lower(trimsuffix(name, "_PORT")) => tonumber(port) }
+  public_port = coalesce(var.public_port, local.ports.nginx)
 
   # Alertmanager's one config file: the routes, then the receivers var.alerting picks (the native stack
   # and Compose join the same two files).
@@ -52,8 +33,15 @@ locals {
   alert_secret_names = toset(regexall("/etc/alertmanager/secrets/(\\w+)",
   file("${local.repo}/monitoring/alertmanager/receivers.production.yml"))[*][0])
 
-  # nginx accepts the image plus 64 KiB for the rest of the form (stack/render.py's FORM_OVERHEAD_BYTES).
-  client_max_body_size = var.image_max_bytes + 65536
+  # The upload limits, from app/config/limits.env (the app and the native stack read the same file):
+  # nginx accepts the image plus the rest of the form.
+  limits = {
+    for line in split("\n", file("${local.repo}/app/config/limits.env")) :
+    trimspace(split("=", line)[0]) => tonumber(trimspace(split("=", line)[1]))
+    if can(regex("^[A-Z0-9_]+=", line))
+  }
+  image_max_bytes      = coalesce(var.image_max_bytes, local.limits.IMAGE_MAX_BYTES)
+  client_max_body_size = local.image_max_bytes + local.limits.UPLOAD_FORM_OVERHEAD_BYTES
 
   postgres_user = "tweetstack"
   postgres_db   = "tweetstack"
@@ -91,7 +79,7 @@ resource "docker_image" "web" {
   build {
     context    = local.repo
     target     = "web"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE }
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
   }
   triggers = { inputs = local.web_inputs_sha }
 }
@@ -102,7 +90,7 @@ resource "docker_image" "nginx" {
   build {
     context    = local.repo
     target     = "nginx"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE }
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
   }
   triggers = { inputs = local.web_inputs_sha }
 }
@@ -118,9 +106,29 @@ resource "docker_image" "backup" {
       PYTHON_IMAGE   = local.images.PYTHON_IMAGE
       NGINX_IMAGE    = local.images.NGINX_IMAGE
       POSTGRES_IMAGE = local.images.POSTGRES_IMAGE
+      WEB_PORT       = local.port_variables.WEB_PORT
     })
   }
   triggers = { inputs = local.web_inputs_sha }
+}
+
+# The app image plus the readiness checklist and the files it reads (the Dockerfile's checklist stage).
+resource "docker_image" "checklist" {
+  name         = "${var.project}-checklist:terraform"
+  keep_locally = true
+  build {
+    context    = local.repo
+    target     = "checklist"
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
+  }
+  triggers = {
+    inputs = sha1(join("", concat(
+      [local.web_inputs_sha],
+      flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "docs/runbooks/*"] :
+      [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
+      [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
+    )))
+  }
 }
 
 resource "docker_image" "otelcol" {
@@ -139,7 +147,7 @@ resource "docker_image" "mtail" {
   keep_locally = true
   build {
     context    = "${local.repo}/monitoring/mtail"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE }
+    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, MTAIL_PORT = local.port_variables.MTAIL_PORT }
   }
   triggers = { inputs = filesha1("${local.repo}/monitoring/mtail/Dockerfile") }
 }

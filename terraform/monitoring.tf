@@ -3,44 +3,28 @@
 # monitoring/ are uploaded as they are; only addresses (environment, target files) are set here.
 
 locals {
-  otel_env = {
-    OTELCOL_OTLP_GRPC_ENDPOINT     = "0.0.0.0:${local.ports.otelcol_otlp_grpc}"
-    OTELCOL_OTLP_HTTP_ENDPOINT     = "0.0.0.0:${local.ports.otelcol_otlp_http}"
-    OTELCOL_JAEGER_OTLP_ENDPOINT   = "jaeger:${local.ports.jaeger_otlp_grpc}"
-    OTELCOL_PROMETHEUS_ENDPOINT    = "0.0.0.0:${local.ports.otelcol_spanmetrics}"
-    OTELCOL_TELEMETRY_METRICS_HOST = "0.0.0.0"
-    OTELCOL_TELEMETRY_METRICS_PORT = tostring(local.ports.otelcol_metrics)
-    OTELCOL_HEALTH_ENDPOINT        = "0.0.0.0:${local.ports.otelcol_health}"
-    OTELCOL_ZPAGES_ENDPOINT        = "0.0.0.0:${local.ports.otelcol_zpages}"
-    OTELCOL_LOG_FILE               = "/var/lib/otelcol/logs/logs.jsonl"
-    OTELCOL_LOKI_OTLP_ENDPOINT     = "http://loki:${local.ports.loki}/otlp"
-  }
-  jaeger_env = {
-    JAEGER_OTLP_GRPC_ENDPOINT  = "0.0.0.0:${local.ports.jaeger_otlp_grpc}"
-    JAEGER_QUERY_HTTP_ENDPOINT = "0.0.0.0:${local.ports.jaeger_ui}"
-    JAEGER_QUERY_GRPC_ENDPOINT = "0.0.0.0:${local.ports.jaeger_grpc}"
-    JAEGER_HEALTH_ENDPOINT     = "0.0.0.0:${local.ports.jaeger_health}"
-    JAEGER_METRICS_HOST        = "0.0.0.0"
-    JAEGER_METRICS_PORT        = tostring(local.ports.jaeger_metrics)
-  }
+  # The hosts monitoring/otel-collector/config.yaml, loki.yaml and monitoring/jaeger/config.yaml read;
+  # their ports are ports.env's, under its names.
+  otel_env = merge(local.port_variables, {
+    OTELCOL_LISTEN_HOST = "0.0.0.0"
+    JAEGER_HOST         = "jaeger"
+    OTELCOL_LOG_FILE    = "/var/lib/otelcol/logs/logs.jsonl"
+    LOKI_HOST           = "loki"
+  })
+  jaeger_env = merge(local.port_variables, { JAEGER_LISTEN_HOST = "0.0.0.0" })
 
-  # file_sd target lists, one per job of monitoring/prometheus/prometheus.yml.
-  prometheus_jobs = {
-    web = [for index, container in docker_container.web : {
-      targets = ["${container.hostname}:${local.ports.web}"]
-      labels  = { service_instance = "web-${index}" }
-    }]
-    nginx                 = [{ targets = ["nginx-exporter:${local.ports.nginx_exporter}"], labels = {} }]
-    "nginx-log"           = [{ targets = ["mtail:${local.ports.mtail}"], labels = {} }]
-    node                  = [{ targets = ["node-exporter:${local.ports.node_exporter}"], labels = {} }]
-    postgres              = [{ targets = ["postgres-exporter:${local.ports.postgres_exporter}"], labels = {} }]
-    redis                 = [{ targets = ["redis-exporter:${local.ports.redis_exporter}"], labels = {} }]
-    otelcol               = [{ targets = ["otel-collector:${local.ports.otelcol_metrics}"], labels = {} }]
-    "otelcol-spanmetrics" = [{ targets = ["otel-collector:${local.ports.otelcol_spanmetrics}"], labels = {} }]
-    jaeger                = [{ targets = ["jaeger:${local.ports.jaeger_metrics}"], labels = {} }]
-    prometheus            = [{ targets = ["localhost:${local.ports.prometheus}"], labels = {} }]
-    alertmanager          = [{ targets = ["alertmanager:${local.ports.alertmanager}"], labels = {} }]
-  }
+  # file_sd target lists, one per job of monitoring/prometheus/jobs.json (its service and port).
+  prometheus_jobs = merge(
+    { for job, target in jsondecode(file("${local.repo}/monitoring/prometheus/jobs.json")) :
+      job => [{ targets = ["${target.service}:${local.port_variables[target.port]}"], labels = {} }]
+    },
+    {
+      web = [for index, container in docker_container.web : {
+        targets = ["${container.hostname}:${local.ports.web}"]
+        labels  = { service_instance = "web-${index}" }
+      }]
+    },
+  )
   prometheus_uploads = merge(
     { "prometheus.yml" = file("${local.repo}/monitoring/prometheus/prometheus.yml") },
     { for name in fileset("${local.repo}/monitoring/prometheus", "rules/*.yml") : name => file("${local.repo}/monitoring/prometheus/${name}") },
@@ -407,7 +391,8 @@ resource "docker_container" "mtail" {
   name     = "${var.project}-mtail"
   hostname = "mtail"
   image    = docker_image.mtail.image_id
-  command  = ["--logs", "/var/log/nginx/${basename(local.nginx_access_log)}", "--port", tostring(local.ports.mtail)]
+  # The image's entrypoint adds --port from MTAIL_PORT (a build argument from ports.env).
+  command = ["--logs", "/var/log/nginx/${basename(local.nginx_access_log)}"]
   upload {
     file    = "/etc/mtail/nginx.mtail"
     content = file("${local.repo}/monitoring/mtail/nginx.mtail")

@@ -44,7 +44,7 @@ resource "docker_container" "nginx" {
 
   ports {
     internal = local.ports.nginx
-    external = var.public_port
+    external = local.public_port
     ip       = var.public_bind_address
   }
   networks_advanced {

@@ -3,7 +3,7 @@
 
 output "site_url" {
   description = "The public site (nginx)."
-  value       = "http://${var.public_bind_address == "0.0.0.0" ? "localhost" : var.public_bind_address}:${var.public_port}/"
+  value       = "http://${var.public_bind_address == "0.0.0.0" ? "localhost" : var.public_bind_address}:${local.public_port}/"
 }
 
 output "grafana_url" {

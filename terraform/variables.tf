@@ -102,12 +102,12 @@ variable "tls_terminated_upstream" {
 }
 
 variable "public_port" {
-  description = "Host port nginx is published on."
+  description = "Host port nginx is published on (default: nginx's own, NGINX_PORT of ports.env)."
   type        = number
-  default     = 8080
+  default     = null
 
   validation {
-    condition     = var.public_port >= 1 && var.public_port <= 65535
+    condition     = var.public_port == null ? true : var.public_port >= 1 && var.public_port <= 65535
     error_message = "public_port must be a TCP port (1-65535)."
   }
 }
@@ -119,12 +119,12 @@ variable "public_bind_address" {
 }
 
 variable "image_max_bytes" {
-  description = "Largest image upload the app accepts (IMAGE_MAX_BYTES); nginx's body limit follows it."
+  description = "Largest image upload the app accepts (default: IMAGE_MAX_BYTES of app/config/limits.env); nginx's body limit follows it."
   type        = number
-  default     = 5242880
+  default     = null
 
   validation {
-    condition     = var.image_max_bytes >= 65536 && var.image_max_bytes <= 52428800
+    condition     = var.image_max_bytes == null ? true : var.image_max_bytes >= 65536 && var.image_max_bytes <= 52428800
     error_message = "image_max_bytes must be from 64 KiB to 50 MiB."
   }
 }

@@ -7,14 +7,14 @@ locals {
     DJANGO_SETTINGS_MODULE      = "config.settings.production"
     DJANGO_SECRET_KEY           = var.django_secret_key
     DJANGO_ALLOWED_HOSTS        = join(",", var.allowed_hosts)
-    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "${var.tls_terminated_upstream ? "https" : "http"}://${host}${var.tls_terminated_upstream ? "" : ":${var.public_port}"}"])
+    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "${var.tls_terminated_upstream ? "https" : "http"}://${host}${var.tls_terminated_upstream ? "" : ":${local.public_port}"}"])
     DJANGO_SECURE_SSL_REDIRECT  = tostring(var.tls_terminated_upstream)
     DJANGO_SECURE_COOKIES       = tostring(var.tls_terminated_upstream)
     DJANGO_SERVE_MEDIA          = "false"
     DATABASE_URL                = "postgres://${local.postgres_user}:${var.postgres_password}@postgres:${local.ports.postgres}/${local.postgres_db}"
     REDIS_URL                   = "redis://redis:${local.ports.redis}/0"
     DEPLOYMENT_ENVIRONMENT      = "terraform"
-    IMAGE_MAX_BYTES             = tostring(var.image_max_bytes)
+    IMAGE_MAX_BYTES             = tostring(local.image_max_bytes)
     LOG_FORMAT                  = "json"
     # nginx sets X-Real-IP (nginx/proxy.conf) for the app's per-client rate limits.
     RATELIMIT_IP_META_KEY = "HTTP_X_REAL_IP"

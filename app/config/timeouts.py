@@ -11,7 +11,7 @@ DECLARATIONS = Path(__file__).with_name("timeouts.env")
 
 
 def declared(path: Path = DECLARATIONS) -> dict[str, float]:
-    """KEY=value lines of timeouts.env, as written there."""
+    """KEY=value lines of timeouts.env (or of another such file: limits.env), as written there."""
     values = {}
     for line in path.read_text().splitlines():
         line = line.strip()

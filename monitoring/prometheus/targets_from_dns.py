@@ -1,12 +1,13 @@
 """Prometheus' file_sd target lists for Docker Compose, from Docker's DNS: one JSON file per job.
 Run by the `prometheus-targets` service of docker-compose.yml (in the app image, which has Python).
 
-The web service name resolves to every replica's address (Docker's DNS), so the `web` list follows
-scaling; each address is labelled with its container's name (service_instance). The other jobs are
-fixed service names (STATIC_TARGETS). Environment:
+Each job of JOBS_FILE (monitoring/prometheus/jobs.json) is a service name and the ports.env name of
+its port, whose value comes from the environment (the service's env_file is ports.env). The web
+service name resolves to every replica's address (Docker's DNS), so the `web` list follows scaling;
+each address is labelled with its container's name (service_instance). Environment:
   TARGETS_DIR     where prometheus.yml's targets/*.json are written
-  WEB_TARGET      host:port of the web service
-  STATIC_TARGETS  JSON {job: [host:port, ...]}
+  JOBS_FILE       jobs.json
+  <NAME>_PORT     each port jobs.json names (ports.env)
   REFRESH_SECONDS how often the web list is rewritten (default 10)
 `--once` writes every list once and exits (the tests use it).
 """
@@ -44,9 +45,13 @@ def web_groups(host: str, port: str) -> list[dict]:
 
 def main(argv: list[str]) -> int:
     directory = os.environ["TARGETS_DIR"]
-    host, port = os.environ["WEB_TARGET"].rsplit(":", 1)
-    for job, targets in json.loads(os.environ["STATIC_TARGETS"]).items():
-        write(directory, job, [{"targets": targets, "labels": {}}])
+    with open(os.environ["JOBS_FILE"]) as handle:
+        jobs = {
+            job: (target["service"], os.environ[target["port"]]) for job, target in json.load(handle).items()
+        }
+    host, port = jobs.pop("web")
+    for job, (service, service_port) in jobs.items():
+        write(directory, job, [{"targets": [f"{service}:{service_port}"], "labels": {}}])
     while True:
         write(directory, "web", web_groups(host, port))
         if "--once" in argv:

@@ -80,8 +80,8 @@ run "three_replicas_behind_nginx_and_prometheus" {
   }
 
   assert {
-    condition     = local.nginx_rendered["limits.conf"] == "client_max_body_size 5308416;\n"
-    error_message = "nginx's body limit must follow image_max_bytes (5 MiB + 64 KiB)"
+    condition     = local.nginx_rendered["limits.conf"] == "client_max_body_size ${local.limits.IMAGE_MAX_BYTES + local.limits.UPLOAD_FORM_OVERHEAD_BYTES};\n"
+    error_message = "nginx's body limit must follow image_max_bytes (app/config/limits.env's, plus the form's overhead)"
   }
 
   assert {

@@ -46,22 +46,18 @@ def test_logs_go_to_loki_and_to_the_file_sink(tmp_path):
 
     loki = ThreadingHTTPServer(("127.0.0.1", 0), Loki)
     threading.Thread(target=loki.serve_forever, daemon=True).start()
-    ports = {
-        name: free_port() for name in ("grpc", "http", "jaeger", "prom", "telemetry", "health", "zpages")
-    }
+    names = ("OTLP_GRPC", "OTLP_HTTP", "SPANMETRICS", "METRICS", "HEALTH", "ZPAGES")
+    ports = {f"OTELCOL_{name}_PORT": str(free_port()) for name in names}
     log_file = tmp_path / "logs.jsonl"
     env = {
         **os.environ,
-        "OTELCOL_OTLP_GRPC_ENDPOINT": f"127.0.0.1:{ports['grpc']}",
-        "OTELCOL_OTLP_HTTP_ENDPOINT": f"127.0.0.1:{ports['http']}",
-        "OTELCOL_JAEGER_OTLP_ENDPOINT": f"127.0.0.1:{ports['jaeger']}",
-        "OTELCOL_PROMETHEUS_ENDPOINT": f"127.0.0.1:{ports['prom']}",
-        "OTELCOL_TELEMETRY_METRICS_HOST": "127.0.0.1",
-        "OTELCOL_TELEMETRY_METRICS_PORT": str(ports["telemetry"]),
-        "OTELCOL_HEALTH_ENDPOINT": f"127.0.0.1:{ports['health']}",
-        "OTELCOL_ZPAGES_ENDPOINT": f"127.0.0.1:{ports['zpages']}",
+        **ports,
+        "OTELCOL_LISTEN_HOST": "127.0.0.1",
+        "JAEGER_HOST": "127.0.0.1",
+        "JAEGER_OTLP_GRPC_PORT": str(free_port()),
         "OTELCOL_LOG_FILE": str(log_file),
-        "OTELCOL_LOKI_OTLP_ENDPOINT": f"http://127.0.0.1:{loki.server_port}/otlp",
+        "LOKI_HOST": "127.0.0.1",
+        "LOKI_PORT": str(loki.server_port),
     }
     configs = [
         f"--config={REPO / 'monitoring/otel-collector' / name}" for name in ("config.yaml", "loki.yaml")
@@ -70,8 +66,8 @@ def test_logs_go_to_loki_and_to_the_file_sink(tmp_path):
         [collector_binary(), *configs], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        wait_for_port(ports["health"])
-        wait_for_port(ports["http"])
+        wait_for_port(int(ports["OTELCOL_HEALTH_PORT"]))
+        wait_for_port(int(ports["OTELCOL_OTLP_HTTP_PORT"]))
         record = {
             "timeUnixNano": str(time.time_ns()),
             "body": {"stringValue": '{"event": "request_finished", "password": "hunter2"}'},
@@ -89,7 +85,7 @@ def test_logs_go_to_loki_and_to_the_file_sink(tmp_path):
             ]
         }
         request = urllib.request.Request(
-            f"http://127.0.0.1:{ports['http']}/v1/logs",
+            f"http://127.0.0.1:{ports['OTELCOL_OTLP_HTTP_PORT']}/v1/logs",
             data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )

@@ -18,7 +18,12 @@ TERRAFORM_DIR = REPO / "terraform"
 CACHE = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
 COMPOSE_FILES = ["docker-compose.yml", "docker-compose.prod.yml"]
 # The repository's env files Compose interpolates (deploy.mk passes the same), before the settings' .env.
-COMPOSE_ENV_FILES = [REPO / "versions.env", REPO / "app" / "config" / "timeouts.env"]
+COMPOSE_ENV_FILES = [
+    REPO / "versions.env",
+    REPO / "ports.env",
+    REPO / "app" / "config" / "timeouts.env",
+    REPO / "app" / "config" / "limits.env",
+]
 
 
 def env_file_arguments(settings_file: Path) -> list[str]:
@@ -88,7 +93,10 @@ def clean_environment() -> dict:
     """The caller's environment without anything Compose would interpolate into the files."""
     names = set(TEST_ENV) | {"WEB_REPLICAS", "COMPOSE_FILE", "COMPOSE_PROJECT_NAME", "COMPOSE_ENV_FILES"}
     names |= {
-        line.split("=", 1)[0] for line in (REPO / "versions.env").read_text().splitlines() if "=" in line
+        line.split("=", 1)[0]
+        for path in COMPOSE_ENV_FILES
+        for line in path.read_text().splitlines()
+        if "=" in line and not line.startswith("#")
     }
     return {key: value for key, value in os.environ.items() if key not in names}
 

@@ -15,6 +15,13 @@ from http.cookiejar import CookieJar
 
 from PIL import Image
 
+from stack.ports import declared
+
+# ports.env, where every runtime's ports are declared: the tests address services by it too.
+PORTS = declared()
+# Inside the deployment's networks (Compose's service names are Terraform's hostnames too).
+PROMETHEUS_URL = f"http://prometheus:{PORTS['PROMETHEUS_PORT']}"
+JAEGER_URL = f"http://jaeger:{PORTS['JAEGER_UI_PORT']}"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 

@@ -1,11 +1,12 @@
 """The development Compose file, live: `docker compose up --wait` from the file users run (`make up`),
-the app served with the code mounted on 127.0.0.1:8000; and the migration job brought up alone.
+the app served with the code mounted on 127.0.0.1 at WEB_PORT of ports.env; and the migration job
+brought up alone.
 Grafana and Loki are left out (see test_compose_live.py)."""
 
 import pytest
 
 from tests.deploy.conftest import TEST_ENV
-from tests.deploy.live import http, wait_until
+from tests.deploy.live import PORTS, http, wait_until
 from tests.deploy.test_compose_live import ComposeDeployment
 
 
@@ -36,9 +37,10 @@ def test_the_migration_job_comes_up_alone_with_wait(dev):
     assert job["State"] == "exited" and job["ExitCode"] == 0, job
 
 
-def test_the_development_stack_comes_up_and_serves_the_app_on_port_8000(dev):
+def test_the_development_stack_comes_up_and_serves_the_app_on_its_web_port(dev):
     dev.up()
-    page = wait_until(lambda: http("http://127.0.0.1:8000/explore/"), 60, "the app does not answer on 8000")
+    site = f"http://127.0.0.1:{PORTS['WEB_PORT']}"
+    page = wait_until(lambda: http(site + "/explore/"), 60, f"the app does not answer at {site}")
     assert page.status == 200
     assert "Explore" in page.text
-    assert http("http://127.0.0.1:8000/", method="HEAD").status in (200, 302)
+    assert http(site + "/", method="HEAD").status in (200, 302)

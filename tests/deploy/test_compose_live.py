@@ -18,9 +18,17 @@ import uuid
 
 import pytest
 
+from config.timeouts import declared
 from tests.deploy.conftest import REPO, TEST_ENV, clean_environment, env_file_arguments, install
 from tests.deploy.engine import run
-from tests.deploy.live import Browser, http, png_bytes, wait_until
+from tests.deploy.live import JAEGER_URL, PORTS, PROMETHEUS_URL, Browser, http, png_bytes, wait_until
+from tests.e2e.test_degraded_dependencies import (
+    CLIENTS,
+    MAX_REQUESTS,
+    MEASURE_SECONDS,
+    assert_degraded_within_bounds,
+)
+from tests.e2e.traffic import load
 from tests.harness import free_port
 
 # Left out of the live run, and why: see the module docstring.
@@ -50,22 +58,27 @@ class ComposeDeployment:
         load the files with) runs the deployment; it builds only through buildx >= 0.17, which
         Debian 13 lacks, so images are built by Debian 13's Compose 2.26 plugin (builder=True).
         Compose 2.26 cannot run it: `up --wait` fails on a one-shot job such as migrate."""
-        command = ["-p", self.project, "--project-directory", REPO]
-        command += env_file_arguments(self.env_file)
-        for name in self.files:
-            command += ["-f", REPO / name]
-        binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
-        # Only the env files set what Compose interpolates (a variable of the caller's would win).
-        env = clean_environment() | {
-            key: self.engine.env[key] for key in ("DOCKER_HOST", "DOCKER_CONFIG", "PATH")
-        }
-        result = run([*binary, *command, *args], env=env, check=False, timeout=timeout)
+        result = run([*self.command(builder), *args], env=self.environment(), check=False, timeout=timeout)
         if check and result.returncode != 0:
             pytest.fail(
                 f"docker compose {' '.join(map(str, args))} exited {result.returncode}:\n"
                 f"{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
             )
         return result
+
+    def command(self, builder=False) -> list[str]:
+        binary = [self.engine.docker_bin, "compose"] if builder else [install("docker-compose")]
+        command = [*binary, "-p", self.project, "--project-directory", REPO]
+        command += env_file_arguments(self.env_file)
+        for name in self.files:
+            command += ["-f", REPO / name]
+        return [str(word) for word in command]
+
+    def environment(self) -> dict:
+        # Only the env files set what Compose interpolates (a variable of the caller's would win).
+        return clean_environment() | {
+            key: self.engine.env[key] for key in ("DOCKER_HOST", "DOCKER_CONFIG", "PATH")
+        }
 
     def services(self) -> list[str]:
         names = self.compose("config", "--services").stdout.split()
@@ -110,7 +123,7 @@ class ComposeDeployment:
         return int(status), body
 
     def prometheus(self, query: str) -> list[dict]:
-        status, body = self.fetch_inside(f"http://prometheus:9090/api/v1/query?query={_quote(query)}")
+        status, body = self.fetch_inside(f"{PROMETHEUS_URL}/api/v1/query?query={_quote(query)}")
         assert status == 200, body
         return json.loads(body)["data"]["result"]
 
@@ -249,7 +262,7 @@ def test_the_posts_trace_is_in_jaeger_and_its_id_in_the_web_json_log(prod, poste
     assert len(trace_id) == 32
 
     def in_jaeger():
-        status, body = prod.fetch_inside(f"http://jaeger:16686/api/traces/{trace_id}")
+        status, body = prod.fetch_inside(f"{JAEGER_URL}/api/traces/{trace_id}")
         return status == 200 and json.loads(body)["data"] and json.loads(body)["data"][0]
 
     trace = wait_until(in_jaeger, 60, f"trace {trace_id} is not in Jaeger")
@@ -278,7 +291,7 @@ def test_an_exemplar_of_the_latency_histogram_links_to_a_trace_in_jaeger(prod, p
         end = time.time()
         query = _quote("django_http_requests_latency_seconds_by_view_method_bucket")
         status, body = prod.fetch_inside(
-            f"http://prometheus:9090/api/v1/query_exemplars?query={query}&start={end - 600}&end={end}"
+            f"{PROMETHEUS_URL}/api/v1/query_exemplars?query={query}&start={end - 600}&end={end}"
         )
         assert status == 200, body
         found = [x["labels"]["trace_id"] for s in json.loads(body)["data"] for x in s["exemplars"]]
@@ -288,7 +301,7 @@ def test_an_exemplar_of_the_latency_histogram_links_to_a_trace_in_jaeger(prod, p
 
     def one_in_jaeger():
         for trace_id in reversed(trace_ids):
-            status, body = prod.fetch_inside(f"http://jaeger:16686/api/traces/{trace_id}")
+            status, body = prod.fetch_inside(f"{JAEGER_URL}/api/traces/{trace_id}")
             if status == 200 and json.loads(body)["data"]:
                 return trace_id
         return None
@@ -304,6 +317,79 @@ def test_the_backup_service_wrote_a_backup(prod):
         return "tweetstack-" in result.stdout and "backup_last_success_timestamp_seconds" in result.stdout
 
     wait_until(written, 120, "no backup in the backups volume", interval=3)
+
+
+def breakers_closed(prod, dependency: str) -> bool:
+    """Every replica's breaker for the dependency closed, as Prometheus scraped it (a breaker leaves
+    the open state only when a call probes the dependency: a few requests go first)."""
+    for _ in range(4):
+        http(prod.site + "/explore/")
+    states = prod.prometheus(f'tweetstack_circuit_breaker_state{{dependency="{dependency}"}}')
+    return bool(states) and all(sample["value"][1] == "0" for sample in states)
+
+
+def test_redis_paused_opens_the_breakers_and_pages_keep_the_redis_stopped_speed(prod):
+    """`docker pause`: Redis' connections hang, as an overloaded or partitioned Redis does."""
+    prod.compose("stop", "redis")
+    try:
+        load(prod.site, clients=CLIENTS, seconds=3, max_requests=MAX_REQUESTS)
+        stopped = load(prod.site, clients=CLIENTS, seconds=MEASURE_SECONDS, max_requests=MAX_REQUESTS)
+    finally:
+        prod.compose("start", "redis")
+    wait_until(lambda: breakers_closed(prod, "redis"), 90, "a Redis breaker did not close after the restart")
+    (redis,) = prod.containers("redis")
+    prod.engine.docker("pause", redis["Name"])
+    try:
+        opening = load(prod.site, clients=CLIENTS, seconds=3, max_requests=MAX_REQUESTS)
+        paused = load(prod.site, clients=CLIENTS, seconds=MEASURE_SECONDS, max_requests=MAX_REQUESTS)
+        print(f"Compose, Redis paused, first 3 s: {opening.summary()}")
+    finally:
+        prod.engine.docker("unpause", redis["Name"])
+    resumed = time.monotonic()
+    # Scraped every 15 s: closed within a minute of resuming, as Prometheus can see it.
+    wait_until(lambda: breakers_closed(prod, "redis"), 90, "a Redis breaker did not close after unpausing")
+    print(f"Compose, Redis resumed: breakers closed {time.monotonic() - resumed:.1f}s later (scraped)")
+    assert opening.server_errors == [], opening.statuses[:10]
+    assert_degraded_within_bounds("Compose, Redis paused, breakers open", paused, stopped)
+
+
+def test_postgres_partitioned_gets_a_fast_503_with_retry_after_and_recovers_by_itself(prod, posted):
+    """PostgreSQL taken off the back network: its connections stall (neither refused nor reset), as in
+    a partition. (`docker pause` is not that fault for PostgreSQL: the kernel keeps acknowledging
+    what the app sends to the frozen server, so only gunicorn's timeout would end the wait.)"""
+    timeouts = declared()
+    replica_bound = timeouts["DB_TCP_USER_TIMEOUT"] + timeouts["DB_CONNECT_TIMEOUT"] + 1.0
+    # nginx may try a GET on a second replica, which waits as long, before it answers the 503.
+    bound = 2 * replica_bound
+    browser = posted["browser"]
+    (postgres,) = prod.containers("postgres")
+    network = prod.model()["networks"]["back"]["name"]
+    prod.engine.docker("network", "disconnect", network, postgres["Name"])
+    try:
+        time.sleep(2)
+        pages = []
+        for _ in range(3):
+            started = time.monotonic()
+            page = browser.get("/")
+            pages.append((time.monotonic() - started, page))
+        readiness = prod.fetch_inside(f"http://127.0.0.1:{PORTS['WEB_PORT']}/readyz")
+    finally:
+        prod.engine.docker("network", "connect", "--alias", "postgres", network, postgres["Name"])
+    healed = time.monotonic()
+    home = wait_until(
+        lambda: (page := browser.get("/")).status == 200 and page, 60, "home not back after healing"
+    )
+    print(
+        f"Compose, PostgreSQL partitioned: home {[f'{p.status}:{t:.2f}s' for t, p in pages]}, "
+        f"readiness {readiness[0]}, home again {time.monotonic() - healed:.1f}s after healing"
+    )
+    for elapsed, page in pages:
+        assert page.status == 503 and elapsed < bound, (page.status, elapsed, bound)
+        assert page.headers.get("Retry-After", "").isdigit(), page.headers
+        assert "temporarily unavailable" in page.text.lower(), page.text[:300]
+    assert readiness[0] == 503, readiness
+    # The tweet acknowledged before the fault is still there.
+    assert posted["text"] in home.text
 
 
 def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
@@ -345,9 +431,13 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
         for reader in readers:
             reader.join()
     # nginx retries on another replica every GET the dead one had not started answering, so none may
-    # fail; a response the replica was in the middle of sending when it died cannot be retried (its
-    # headers are gone to the client), so at most one per reader is cut off, and only that way.
-    cut_off = [failure for failure in failures if "IncompleteRead" in str(failure)]
+    # fail. What was in flight on the replica when it died cannot be retried in time: a response it was
+    # sending is cut off (its headers are gone to the client), and a request it had taken gets no
+    # answer at all (its network namespace went with it, so no reset comes back) until nginx's read
+    # timeout, past the reader's. So at most one per reader fails, and only in those two ways.
+    cut_off = [
+        failure for failure in failures if "IncompleteRead" in str(failure) or "timed out" in str(failure)
+    ]
     assert [failure for failure in failures if failure not in cut_off] == [], (
         f"{len(failures)} failed GETs of {served[0]}: {failures[:10]}"
     )
@@ -359,6 +449,41 @@ def test_a_killed_web_replica_under_load_loses_no_get_and_comes_back(prod):
         return len(up) == 3 and all(sample["value"][1] == "1" for sample in up)
 
     wait_until(three_up_again, 120, "the restarted replica is not back in Prometheus")
+
+    # And back in nginx's rotation: requests through nginx reach the restarted container again.
+    def nginx_sends_it_requests():
+        marker = f"rejoin-{uuid.uuid4().hex}"
+        for index in range(12):
+            http(prod.site + "/explore/", headers={"X-Request-ID": f"{marker}-{index}"})
+        since = prod.engine.docker("logs", "--since", started, victim["Name"])
+        return marker in since.stdout + since.stderr
+
+    wait_until(nginx_sends_it_requests, 60, "nginx sends no request to the restarted replica")
+
+
+# What only holds behind TLS (HSTS, Secure cookies, check --deploy's SSL items): the deployment
+# serves plain HTTP, so these may WARN, and nothing may FAIL.
+TLS_ITEMS = {"security.check_deploy", "security.hsts", "security.cookies"}
+
+
+def test_the_checklist_service_passes_every_item_not_needing_tls_and_exports_its_results(prod, posted):
+    # The scheduled run's results reach the replicas' /metrics, so Prometheus has them.
+    exported = wait_until(
+        lambda: prod.prometheus("tweetstack_checklist_item_status"), 120, "no checklist results exported"
+    )
+    assert {sample["metric"]["item"] for sample in exported} >= TLS_ITEMS
+    # The restore drill runs as the operator's schedule would (the checklist checks its age), then the
+    # checklist as `make checklist` would, in the service's container, against the deployment.
+    prod.compose("exec", "-T", "backup", "python", "/app/app/manage.py", "restore_drill")
+    command = prod.model()["services"]["checklist"]["command"]
+    once = [word for word in command if word != "--every"] + ["--json", "--no-record"]
+    result = prod.compose("exec", "-T", "checklist", *once, check=False)
+    rows = json.loads(result.stdout)["items"]
+    not_passed = {row["item"]: (row["status"], row["checked"]) for row in rows if row["status"] != "PASS"}
+    unexpected = [f"{item} {status}: {checked}" for item, (status, checked) in not_passed.items()
+                  if item not in TLS_ITEMS or status != "WARN"]  # fmt: skip
+    assert unexpected == [], "\n".join(unexpected)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_tweets_and_media_survive_down_and_up(prod, posted):

@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from tests.deploy.conftest import TERRAFORM_DIR, TEST_ENV, run
-from tests.deploy.live import Browser, http, png_bytes, wait_until
+from tests.deploy.live import JAEGER_URL, PROMETHEUS_URL, Browser, http, png_bytes, wait_until
 from tests.deploy.test_compose_live import OFFLINE_BACKUP_ARGS
 from tests.harness import free_port
 
@@ -104,9 +104,7 @@ class TerraformDeployment:
     def prometheus(self, query: str) -> list[dict]:
         import urllib.parse
 
-        status, body = self.fetch_inside(
-            f"http://prometheus:9090/api/v1/query?query={urllib.parse.quote(query)}"
-        )
+        status, body = self.fetch_inside(f"{PROMETHEUS_URL}/api/v1/query?query={urllib.parse.quote(query)}")
         assert status == 200, body
         return json.loads(body)["data"]["result"]
 
@@ -139,7 +137,7 @@ def web_targets_up(stack, count: int):
     # samples of replicas that are gone (Terraform replaces Prometheus when its target files change,
     # so no staleness marker is written for them; seen on the first live run).
     def check():
-        status, body = stack.fetch_inside("http://prometheus:9090/api/v1/targets?state=active")
+        status, body = stack.fetch_inside(f"{PROMETHEUS_URL}/api/v1/targets?state=active")
         assert status == 200, body
         web = [t for t in json.loads(body)["data"]["activeTargets"] if t["labels"]["job"] == "web"]
         return len(web) == count and all(target["health"] == "up" for target in web)
@@ -176,10 +174,22 @@ def test_apply_with_three_replicas_serves_the_site_through_nginx(deployment):
     trace = wait_until(trace_id, 60, "the POST's log line is in no replica's log")
 
     def in_jaeger():
-        status, body = deployment.fetch_inside(f"http://jaeger:16686/api/traces/{trace}")
+        status, body = deployment.fetch_inside(f"{JAEGER_URL}/api/traces/{trace}")
         return status == 200 and json.loads(body)["data"]
 
     wait_until(in_jaeger, 60, f"trace {trace} is not in Jaeger")
+
+
+def test_the_checklist_container_runs_on_its_schedule_and_its_results_are_exported(deployment):
+    state = json.loads(deployment.engine.docker("inspect", f"{PROJECT}-checklist").stdout)[0]["State"]
+    assert state["Running"] and state["RestartCount"] == 0, state
+    # Its first run's results reach the replicas' /metrics, so Prometheus scrapes them.
+    exported = wait_until(
+        lambda: deployment.prometheus("tweetstack_checklist_item_status"),
+        120,
+        "no checklist results exported",
+    )
+    assert {"security.debug_off", "scaling.replicas"} <= {sample["metric"]["item"] for sample in exported}
 
 
 def test_apply_with_one_replica_leaves_one_container_upstream_and_target(deployment):

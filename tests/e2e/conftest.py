@@ -189,7 +189,7 @@ def stack() -> RunningStack:
     state = Path(tempfile.mkdtemp(prefix="tweetstack-e2e-"))
     state.chmod(0o755)  # PostgreSQL runs as `postgres` and nginx's workers as `nobody` under root
     # The alert sink too, off receivers.yml's port, so the tests run beside a `make stack`.
-    names = [name for name in port_table.DEFAULT_PORTS if name != "web"] + ["alert-sink"]
+    names = [name for name in port_table.LISTENERS if name != "web"] + ["alert-sink"]
     ports = dict(zip(names, free_ports(len(names)), strict=True))
     ports["web"] = free_consecutive_ports(REPLICAS, avoid=set(ports.values()))
     # Nothing of pytest's own environment (its test database, DJANGO_SETTINGS_MODULE) reaches the stack.

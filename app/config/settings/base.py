@@ -6,7 +6,7 @@ from pathlib import Path
 
 from config.settings.env import APP_DIR, VAR_DIR, env
 from config.settings.secret_key import DEV_SECRET_KEY
-from config.timeouts import timeouts
+from config.timeouts import declared, timeouts
 
 # Every timeout of the request path, declared once in config/timeouts.env (innermost shortest).
 TIMEOUTS = timeouts()
@@ -156,8 +156,11 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # so images display with DEBUG off in every mode the project runs in.
 SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
 
-# Image upload limits (bytes and decoded pixels); nginx's client_max_body_size follows IMAGE_MAX_BYTES.
-IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Image upload limits (bytes and decoded pixels). The byte limit is declared once, in
+# config/limits.env, which nginx's client_max_body_size follows in every runtime.
+IMAGE_MAX_BYTES = env.int(
+    "IMAGE_MAX_BYTES", default=int(declared(APP_DIR / "config" / "limits.env")["IMAGE_MAX_BYTES"])
+)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=20_000_000)
 # A form with an image may carry a little more than the image itself.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
