@@ -170,6 +170,33 @@ def test_collector_gets_the_repositorys_config(helm):
     assert config["data"]["config.yaml"] == (REPO / "monitoring/otel-collector/config.yaml").read_text()
 
 
+def test_collector_is_given_every_variable_its_config_reads(helm):
+    """The collector config takes its addresses from ${env:NAME}: the Deployment sets each."""
+    read = set(re.findall(r"\$\{env:(\w+)\}", (REPO / "monitoring/otel-collector/config.yaml").read_text()))
+    (deployment,) = [
+        item
+        for item in by_kind(render(helm, CI_VALUES[0]), "Deployment")
+        if item["metadata"]["name"].endswith("-collector")
+    ]
+    given = {variable["name"] for variable in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert read and read <= given, read - given
+
+
+def test_ports_come_from_ports_env(helm):
+    ports = dict(
+        line.split("=", 1)
+        for line in (REPO / "ports.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    objects = render(helm, CI_VALUES[0])
+    (web,) = [item for item in by_kind(objects, "Deployment") if item["metadata"]["name"].endswith("-web")]
+    assert web["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"] == int(
+        ports["WEB_PORT"]
+    )
+    (nginx,) = [item for item in by_kind(objects, "ConfigMap") if item["metadata"]["name"].endswith("-nginx")]
+    assert nginx["data"]["listen-public.conf"] == f"listen {ports['NGINX_PORT']};\n"
+
+
 def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
     """helm package follows the symlinks: a chart pulled from a repository has the files themselves."""
     run([helm, "package", str(CHART), "--destination", str(tmp_path)])
@@ -188,7 +215,7 @@ def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
         (["--set", "web.replicas=0"], "/web/replicas"),
         (["--set", "postgresql.mode=sqlite"], "/postgresql/mode"),
         (["--set", "web.unknown=1"], "unknown"),
-        (["--set", "ports.web=70000"], "/ports/web"),
+        (["--set", "ports.web=9000"], "additional properties 'ports' not allowed"),
         (
             [
                 "--set",

@@ -164,3 +164,25 @@ capabilities:
     - {protocol: UDP, port: 53}
     - {protocol: TCP, port: 53}
 {{- end -}}
+
+{{/* Every port of the release, from the repository's ports.env (symlinked into files/), the one
+declaration of every port of every runtime: loaded into .Values.ports once, where each template reads it. */}}
+{{- define "tweetstack.ports" -}}
+{{- if not .Values.ports -}}
+{{- $env := include "tweetstack.envFile" (dict "root" . "path" "files/ports.env") | fromJson -}}
+{{- $names := dict
+  "web" "WEB_PORT" "nginxPublic" "NGINX_PORT" "nginxInternal" "NGINX_STATUS_PORT"
+  "nginxExporter" "NGINX_EXPORTER_PORT" "redis" "REDIS_PORT" "redisExporter" "REDIS_EXPORTER_PORT"
+  "postgres" "POSTGRES_PORT" "postgresMetrics" "POSTGRES_EXPORTER_PORT"
+  "otlpGrpc" "OTELCOL_OTLP_GRPC_PORT" "otlpHttp" "OTELCOL_OTLP_HTTP_PORT"
+  "collectorMetrics" "OTELCOL_METRICS_PORT" "collectorSpanMetrics" "OTELCOL_SPANMETRICS_PORT"
+  "collectorHealth" "OTELCOL_HEALTH_PORT" "collectorZpages" "OTELCOL_ZPAGES_PORT"
+  "traces" "JAEGER_OTLP_GRPC_PORT"
+-}}
+{{- $ports := dict -}}
+{{- range $key, $name := $names -}}
+{{- $_ := set $ports $key (required (printf "ports.env has no %s" $name) (index $env $name) | atoi) -}}
+{{- end -}}
+{{- $_ := set .Values "ports" $ports -}}
+{{- end -}}
+{{- end -}}
