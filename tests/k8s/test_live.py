@@ -1,0 +1,211 @@
+"""The chart on a real API server (tests/k8s/cluster.py): the operators' CRDs applied, namespaces that
+enforce the restricted Pod Security level, `helm install --wait --wait-for-jobs` with three web
+replicas, an upgrade to five, a rollback to three and an uninstall that leaves nothing of the release;
+then the external-database variant, whose migrations run as a pre-install hook.
+
+kwok plays the kubelet: pods are scheduled, admitted and marked Running, a Job's pod Succeeded, but no
+container runs, the operators do not reconcile, and the HPA has no metrics (README: Beyond one host)."""
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from tests.k8s.chart import CHART, CI_VALUES
+from tests.k8s.cluster import control_plane
+
+RELEASE = "tweetstack"
+MIGRATIONS = "tweetstack-migrations"
+SECRETS = {
+    "DJANGO_SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    "METRICS_TOKEN": "live-test-metrics-token",
+    "DATABASE_URL": "postgres://tweetstack:pw@db.example.org:5432/tweetstack",
+}
+# Every kind the chart renders, asked for by name after the uninstall.
+KINDS = (
+    "deployments,replicasets,pods,services,configmaps,secrets,persistentvolumeclaims,jobs,"
+    "poddisruptionbudgets,networkpolicies,serviceaccounts,horizontalpodautoscalers,ingresses,"
+    "servicemonitors,podmonitors,prometheusrules,clusters.postgresql.cnpg.io,scheduledbackups"
+)
+
+
+def values(name: str):
+    path = CHART / "ci" / f"{name}-values.yaml"
+    assert path in CI_VALUES
+    return path
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory, crds):
+    started = time.monotonic()
+    with control_plane(tmp_path_factory.mktemp("cluster")) as cluster:
+        print(f"control plane with Ready nodes: {time.monotonic() - started:.1f}s")
+        cluster.run("apply", "--server-side", "-f", crds)
+        cluster.run("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
+        print(f"CRDs established: {time.monotonic() - started:.1f}s")
+        # Storage a cluster's operator provides for the media claims: ReadWriteMany volumes of the class
+        # the values name (the PV controller binds each release's claim to one).
+        for name in ("media-0", "media-1"):
+            volume = {
+                "apiVersion": "v1",
+                "kind": "PersistentVolume",
+                "metadata": {"name": name},
+                "spec": {
+                    "capacity": {"storage": "10Gi"},
+                    "accessModes": ["ReadWriteMany"],
+                    "storageClassName": "shared-files",
+                    "nfs": {"server": "files.example.org", "path": f"/{name}"},
+                },
+            }
+            cluster.run("apply", "-f", "-", input=json.dumps(volume))
+        yield cluster
+
+
+def restricted_namespace(cluster, name: str) -> str:
+    """A namespace enforcing the restricted Pod Security level, with the Secrets the chart names."""
+    cluster.run("create", "namespace", name)
+    cluster.run("label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted")
+    literals = [f"--from-literal={key}={value}" for key, value in SECRETS.items()]
+    cluster.run("-n", name, "create", "secret", "generic", "tweetstack-secrets", *literals)
+    cluster.run("-n", name, "create", "secret", "generic", "tweetstack-backup-s3",
+                "--from-literal=ACCESS_KEY_ID=test", "--from-literal=ACCESS_SECRET_KEY=test")  # fmt: skip
+    return name
+
+
+@pytest.fixture(scope="module")
+def helm_in(cluster, tmp_path_factory, helm):
+    home = tmp_path_factory.mktemp("helm")
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(cluster.kubeconfig),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
+
+    def helm_run(namespace: str, *arguments: str):
+        command = [helm, *arguments, "--namespace", namespace]
+        started = time.monotonic()
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        # For the report: where the live test's minutes go (printed with pytest -s).
+        print(f"helm {arguments[0]} in {namespace}: {time.monotonic() - started:.1f}s")
+        assert result.returncode == 0, (
+            f"helm {' '.join(arguments)}:\n{result.stdout}\n{result.stderr}\nlogs: {cluster.logs}"
+        )
+        return result
+
+    return helm_run
+
+
+def web_pods(cluster, namespace: str) -> list[dict]:
+    selector = f"app.kubernetes.io/instance={RELEASE},app.kubernetes.io/component=web"
+    return cluster.get("pods", "-n", namespace, "-l", selector)["items"]
+
+
+def running_web_pods(cluster, namespace: str, count: int) -> list[dict]:
+    """The web pods when exactly `count` exist and all are Running (none terminating), else []."""
+    pods = web_pods(cluster, namespace)
+    running = [
+        pod
+        for pod in pods
+        if pod["status"].get("phase") == "Running" and "deletionTimestamp" not in pod["metadata"]
+    ]
+    return running if len(pods) == count == len(running) else []
+
+
+def watch_jobs(cluster, namespace: str) -> subprocess.Popen:
+    """Every change of the namespace's Jobs while it runs, as JSON watch events on stdout."""
+    command = [cluster.kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, "get", "jobs",
+               "--watch", "--output-watch-events", "-o", "json"]  # fmt: skip
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def succeeded_jobs(watcher: subprocess.Popen) -> set[str]:
+    watcher.terminate()
+    text, _ = watcher.communicate(timeout=30)
+    decoder, position, names = json.JSONDecoder(), 0, set()
+    while position < len(text):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position == len(text):
+            break
+        event, position = decoder.raw_decode(text, position)
+        if event["object"].get("status", {}).get("succeeded"):
+            names.add(event["object"]["metadata"]["name"])
+    return names
+
+
+def with_jobs_watched(cluster, namespace: str, action) -> set[str]:
+    """The names of the Jobs that succeeded while action() ran."""
+    watcher = watch_jobs(cluster, namespace)
+    try:
+        action()
+    finally:
+        succeeded = succeeded_jobs(watcher)
+    return succeeded
+
+
+def assert_nothing_left(cluster, namespace: str) -> None:
+    def nothing_left():
+        instance = f"app.kubernetes.io/instance={RELEASE}"
+        left = cluster.run("get", KINDS, "-n", namespace, "-l", instance, "-o", "name").stdout.split()
+        helm = cluster.run(
+            "get", "secrets", "-n", namespace, "-l", f"owner=helm,name={RELEASE}", "-o", "name"
+        )
+        return not left and not helm.stdout.split()
+
+    cluster.wait_for("nothing of the release left", nothing_left)
+
+
+def test_install_upgrade_rollback_uninstall(cluster, helm_in):
+    namespace = restricted_namespace(cluster, "tweets")
+    chart = [
+        RELEASE,
+        str(CHART),
+        "--values",
+        str(values("cnpg")),
+        "--wait",
+        "--wait-for-jobs",
+        "--timeout",
+        "3m",
+    ]
+
+    helm_in(namespace, "install", *chart, "--set", "web.replicas=3")
+    pods = cluster.wait_for("3 Running web pods", lambda: running_web_pods(cluster, namespace, 3))
+    assert len({pod["spec"]["nodeName"] for pod in pods}) == 3, "the topology spread puts one per node"
+    job = cluster.get("job", "-n", namespace, f"{MIGRATIONS}-install")
+    assert job["status"].get("succeeded") == 1, job["status"]
+
+    succeeded = with_jobs_watched(
+        cluster, namespace, lambda: helm_in(namespace, "upgrade", *chart, "--set", "web.replicas=5")
+    )
+    assert MIGRATIONS in succeeded, "the pre-upgrade migrations hook ran and succeeded"
+    cluster.wait_for("5 Running web pods", lambda: running_web_pods(cluster, namespace, 5))
+    # The hook Job is deleted once it succeeded; the install's Job left with the revision that had it.
+    assert cluster.run("get", "jobs", "-n", namespace, "-o", "name").stdout.split() == []
+
+    helm_in(namespace, "rollback", RELEASE, "1", "--wait", "--wait-for-jobs", "--timeout", "3m")
+    cluster.wait_for("3 Running web pods after the rollback", lambda: running_web_pods(cluster, namespace, 3))
+    assert cluster.get("deployment", "-n", namespace, "tweetstack-web")["spec"]["replicas"] == 3
+    history = json.loads(helm_in(namespace, "history", RELEASE, "-o", "json").stdout)
+    assert [entry["status"] for entry in history] == ["superseded", "superseded", "deployed"]
+
+    helm_in(namespace, "uninstall", RELEASE, "--wait", "--timeout", "3m")
+    assert_nothing_left(cluster, namespace)
+
+
+def test_external_database_migrates_in_a_pre_install_hook(cluster, helm_in):
+    """With an external database the migrations Job runs before any object of the release exists
+    (its ServiceAccount included); the autoscaled Deployment starts at minReplicas."""
+    namespace = restricted_namespace(cluster, "tweets-external")
+    install = [RELEASE, str(CHART), "--values", str(values("external-hpa")), "--wait", "--wait-for-jobs",
+               "--timeout", "3m"]  # fmt: skip
+    succeeded = with_jobs_watched(cluster, namespace, lambda: helm_in(namespace, "install", *install))
+    assert MIGRATIONS in succeeded, "the pre-install migrations hook ran and succeeded"
+    cluster.wait_for("3 Running web pods", lambda: running_web_pods(cluster, namespace, 3))
+    hpa = cluster.get("hpa", "-n", namespace, "tweetstack-web")
+    assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (3, 12)
+    helm_in(namespace, "uninstall", RELEASE, "--wait", "--timeout", "3m")
+    assert_nothing_left(cluster, namespace)
