@@ -181,8 +181,8 @@ def test_apply_with_three_replicas_serves_the_site_through_nginx(deployment):
 
 
 def test_the_checklist_container_runs_on_its_schedule_and_its_results_are_exported(deployment):
-    state = json.loads(deployment.engine.docker("inspect", f"{PROJECT}-checklist").stdout)[0]["State"]
-    assert state["Running"] and state["RestartCount"] == 0, state
+    (container,) = json.loads(deployment.engine.docker("inspect", f"{PROJECT}-checklist").stdout)
+    assert container["State"]["Running"] and container["RestartCount"] == 0, container["State"]
     # Its first run's results reach the replicas' /metrics, so Prometheus scrapes them.
     exported = wait_until(
         lambda: deployment.prometheus("tweetstack_checklist_item_status"),
