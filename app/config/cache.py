@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pybreaker
 import redis
+import structlog
 from django.core.cache import caches
 from django_prometheus.cache.backends.redis import RedisCache
 from django_redis.exceptions import ConnectionInterrupted  # type: ignore[import-untyped]
@@ -28,6 +29,7 @@ LOCAL_METHODS = frozenset({"close"})
 
 
 T = TypeVar("T")
+logger = structlog.get_logger(__name__)
 
 
 class RedisUnavailable(Exception):
@@ -103,3 +105,8 @@ def redis_call(operation: Callable[[redis.Redis], T]) -> T:
         return guarded.guard(run)
     except ConnectionInterrupted as error:
         raise RedisUnavailable(str(error.__cause__ or "Redis' breaker is open")) from error
+    except redis.RedisError as error:
+        # Redis answered with an error (out of memory, say): not an outage for the breaker, but the
+        # caller degrades the same way; logged, since it is no outage either.
+        logger.warning("redis_command_failed", error=f"{type(error).__name__}: {error}"[:300])
+        raise RedisUnavailable(str(error)) from error

@@ -21,7 +21,6 @@ from tweets import timeline_store
 from tweets.cursors import micros
 from tweets.models import TimelineChange, Tweet
 from tweets.timeline_store import EXPLORE_KEY, home_key, user_key
-from tweets.timelines import newest_entries
 
 # Changes applied per write: a backlog after an outage drains over the next few writes.
 BATCH = 100
@@ -62,6 +61,15 @@ def apply_pending() -> None:
         pass  # the rows stay for the next write
 
 
+def caught_up() -> bool:
+    """Whether the sets reflect every committed write (one indexed query: the outbox is empty); if
+    not, this reader applies what is pending first. A reader never trusts a set a write missed."""
+    if not TimelineChange.objects.exists():
+        return True
+    apply_pending()
+    return not TimelineChange.objects.exists()
+
+
 def _followers_homes(author_id: int) -> list[str]:
     followers = Follow.objects.filter(followee_id=author_id).values_list("follower_id", flat=True)
     return [home_key(follower_id) for follower_id in followers]
@@ -91,7 +99,7 @@ def _delete(change: TimelineChange) -> None:
 
 
 def _merge_newest(author_id: int, keys: list[str]) -> None:
-    entries = newest_entries(Tweet.objects.filter(author_id=author_id))
+    entries = timeline_store.newest_entries(Tweet.objects.filter(author_id=author_id))
     # Only the author's newest are merged: below the oldest of them the sets cannot vouch for it.
     floor = entries[-1][0] if len(entries) == settings.TIMELINE_LENGTH else None
     if entries:

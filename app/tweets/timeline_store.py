@@ -16,8 +16,11 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.db.models import QuerySet
 
 from config.cache import redis_call
+from tweets.cursors import micros
+from tweets.models import Tweet
 
 END, PARTIAL = "end", "partial"
 EXPLORE_KEY = "tl:explore"
@@ -137,6 +140,12 @@ def read(keys: Sequence[str], position: Entry | None, count: int) -> dict[str, S
         )
         slices[key] = Slice(entries=entries[:count], complete=b"end" in names)
     return slices
+
+
+def newest_entries(tweets: QuerySet[Tweet]) -> list[Entry]:
+    """The newest TIMELINE_LENGTH of these tweets (in PostgreSQL) as entries: what a set holds."""
+    rows = tweets.order_by("-created_at", "-id").values_list("created_at", "id")
+    return [(micros(created_at), tweet_id) for created_at, tweet_id in rows[: settings.TIMELINE_LENGTH]]
 
 
 def begin_rebuild(key: str) -> bool:

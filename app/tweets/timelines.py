@@ -5,7 +5,8 @@ user timeline of each followed author too widely followed to be fanned out to (a
 TIMELINE_FANOUT_MAX_FOLLOWERS). A set that does not exist is rebuilt from PostgreSQL, the source of
 truth, on the spot. The page's rows always come from PostgreSQL by primary key (one query), so a
 deleted tweet never shows and like counts are those of the moment. With Redis unreachable or its
-breaker open, or a page past what the sets hold, the whole page comes from PostgreSQL as before.
+breaker open, a write not yet applied to the sets (tweets/fanout.py), or a page past what the sets
+hold, the whole page comes from PostgreSQL as before.
 """
 
 from datetime import datetime
@@ -15,7 +16,7 @@ from django.db.models import QuerySet
 
 from config.cache import RedisUnavailable
 from observability.metrics import TIMELINE_CACHE
-from tweets import timeline_store
+from tweets import fanout, timeline_store
 from tweets.cursors import micros
 from tweets.models import Tweet
 from tweets.pages import TimelinePage, page_from, page_of, rows_by_id
@@ -27,12 +28,6 @@ SLACK = 5
 Position = tuple[datetime, int]
 
 
-def newest_entries(tweets: QuerySet[Tweet]) -> list[Entry]:
-    """The newest TIMELINE_LENGTH of these tweets as set entries: what a rebuild stores."""
-    rows = tweets.order_by("-created_at", "-id").values_list("created_at", "id")
-    return [(micros(created_at), tweet_id) for created_at, tweet_id in rows[: settings.TIMELINE_LENGTH]]
-
-
 def page(
     sources: dict[str, QuerySet[Tweet]], position: Position | None, whole: QuerySet[Tweet]
 ) -> TimelinePage:
@@ -41,6 +36,8 @@ def page(
     size = settings.TIMELINE_PAGE_SIZE
     wanted = size + 1 + SLACK
     at = (micros(position[0]), position[1]) if position else None
+    if not fanout.caught_up():
+        return _from_postgresql(whole, position)
     try:
         slices = timeline_store.read(list(sources), at, wanted)
         rebuilt = False
@@ -67,7 +64,7 @@ def page(
 def _rebuild(key: str, tweets: QuerySet[Tweet], at: Entry | None, wanted: int) -> Slice:
     claimed = timeline_store.begin_rebuild(key)
     # Read after the claim: a write committed before it is in this snapshot, one after it in the set.
-    entries = newest_entries(tweets)
+    entries = timeline_store.newest_entries(tweets)
     complete = len(entries) < settings.TIMELINE_LENGTH
     if claimed:
         timeline_store.finish_rebuild(key, entries, complete=complete)

@@ -163,3 +163,20 @@ def test_counts_are_kept_with_each_write(client, people):
     assert (alice.followers_count, alice.following_count, carol.following_count) == (2, 0, 1)
     page = as_user(client, carol).get("/@alice").text
     assert "2 followers" in page and "0 following" in page and "Like (1 likes)" in page
+
+
+def test_a_redis_that_refuses_writes_costs_no_error_and_loses_no_change(people):
+    alice, bob, _ = people
+    from tweets import selectors
+
+    assert selectors.home_timeline(user=bob).tweets == []  # bob's set exists
+    redis_call(lambda client: client.config_set("maxmemory", 1))  # every write: OOM (noeviction)
+    try:
+        services.tweet_create(author=alice, text="while Redis is full")
+        assert [row.text for row in selectors.home_timeline(user=bob).tweets] == ["while Redis is full"]
+        assert TimelineChange.objects.count() == 1
+    finally:
+        redis_call(lambda client: client.config_set("maxmemory", 0))
+    services.tweet_create(author=alice, text="after")
+    assert TimelineChange.objects.count() == 0
+    assert [row.text for row in selectors.home_timeline(user=bob).tweets] == ["after", "while Redis is full"]
