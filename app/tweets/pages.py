@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 
 from tweets.cursors import encode_cursor
@@ -55,9 +56,23 @@ def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> T
     return page_from([TweetRow(*row) for row in rows[: settings.TIMELINE_PAGE_SIZE + 1]])
 
 
+def row_key(tweet_id: int) -> str:
+    return f"tweet:{tweet_id}"
+
+
 def rows_by_id(tweet_ids: Sequence[int]) -> dict[int, TweetRow]:
-    """The tweets that still exist among these ids, by primary key, in one query."""
+    """The tweets that still exist among these ids: from the cache (one round trip), the others from
+    PostgreSQL by primary key (one query), then cached. A like, unlike or delete evicts its tweet's
+    row (tweets/services.py), so a warm page needs no database and a write evicts nothing else."""
     if not tweet_ids:
         return {}
-    rows = Tweet.objects.filter(id__in=tweet_ids).values_list(*ROW_FIELDS)
-    return {row[0]: TweetRow(*row) for row in rows}
+    cached: dict[str, TweetRow] = cache.get_many([row_key(tweet_id) for tweet_id in tweet_ids])
+    found = {row.id: row for row in cached.values()}
+    missing = [tweet_id for tweet_id in tweet_ids if tweet_id not in found]
+    if missing:
+        rows = [TweetRow(*row) for row in Tweet.objects.filter(id__in=missing).values_list(*ROW_FIELDS)]
+        # add, not set: a write's eviction between this read and now must not be undone by old data.
+        for row in rows:
+            cache.add(row_key(row.id), row, timeout=settings.TWEET_CACHE_SECONDS)
+        found |= {row.id: row for row in rows}
+    return found

@@ -1,5 +1,6 @@
 """Writes on tweets and likes. Views and the API call these; nothing else changes tweet data."""
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -10,6 +11,7 @@ from observability import metrics
 from tweets import fanout
 from tweets.images import ImageRejected, process_image
 from tweets.models import Like, Tweet
+from tweets.pages import row_key
 from tweets.text import clean_tweet_text
 
 
@@ -43,6 +45,7 @@ def tweet_delete(*, tweet: Tweet, user: User) -> None:
         tweet_id = tweet.pk
         tweet.delete()
         fanout.record_delete(tweet, tweet_id)
+        transaction.on_commit(lambda: _evict(tweet_id))
         transaction.on_commit(lambda: _delete_files(tweet))
         transaction.on_commit(metrics.TWEETS_DELETED.inc)
 
@@ -54,6 +57,7 @@ def tweet_like(*, tweet: Tweet, user: User) -> bool:
             _, created = Like.objects.get_or_create(tweet=tweet, user=user)
             if created:
                 Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") + 1)
+                transaction.on_commit(lambda: _evict(tweet.pk))
     except IntegrityError:
         # A concurrent request stored the same like first: the outcome the user wanted.
         return False
@@ -67,7 +71,13 @@ def tweet_unlike(*, tweet: Tweet, user: User) -> bool:
     deleted, _ = Like.objects.filter(tweet=tweet, user=user).delete()
     if deleted:
         Tweet.objects.filter(pk=tweet.pk).update(like_count=F("like_count") - 1)
+        transaction.on_commit(lambda: _evict(tweet.pk))
     return bool(deleted)
+
+
+def _evict(tweet_id: int) -> None:
+    # Its cached row (tweets/pages.py) shows the old like count, or a tweet that is gone.
+    cache.delete(row_key(tweet_id))
 
 
 def _delete_files(tweet: Tweet) -> None:

@@ -3,8 +3,8 @@
 A timeline is read from one or more sets merged newest first: Home is the reader's own set plus the
 user timeline of each followed author too widely followed to be fanned out to (above
 TIMELINE_FANOUT_MAX_FOLLOWERS). A set that does not exist is rebuilt from PostgreSQL, the source of
-truth, on the spot. The page's rows always come from PostgreSQL by primary key (one query), so a
-deleted tweet never shows and like counts are those of the moment. With Redis unreachable or its
+truth, on the spot. The page's rows come from the per-tweet row cache or PostgreSQL by primary key
+(tweets/pages.py). With Redis unreachable or its
 breaker open, a write not yet applied to the sets (tweets/fanout.py), or a page past what the sets
 hold, the whole page comes from PostgreSQL as before.
 """
@@ -12,6 +12,7 @@ hold, the whole page comes from PostgreSQL as before.
 from datetime import datetime
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import QuerySet
 
 from config.cache import RedisUnavailable
@@ -36,7 +37,12 @@ def page(
     size = settings.TIMELINE_PAGE_SIZE
     wanted = size + 1 + SLACK
     at = (micros(position[0]), position[1]) if position else None
-    if not fanout.caught_up():
+    try:
+        caught_up = fanout.caught_up()
+    except DatabaseError:
+        # PostgreSQL is down: no write commits meanwhile, and the sets and cached rows can still serve.
+        caught_up = True
+    if not caught_up:
         return _from_postgresql(whole, position)
     try:
         slices = timeline_store.read(list(sources), at, wanted)

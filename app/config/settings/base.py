@@ -198,6 +198,8 @@ TIMELINE_PAGE_SIZE = 20
 TIMELINE_LENGTH = env.int("TIMELINE_LENGTH", default=200)
 TIMELINE_SECONDS = env.int("TIMELINE_SECONDS", default=24 * 3600)
 TIMELINE_FANOUT_MAX_FOLLOWERS = env.int("TIMELINE_FANOUT_MAX_FOLLOWERS", default=10_000)
+# A tweet's row as pages show it (tweets/pages.py), cached this long; its likes and delete evict it.
+TWEET_CACHE_SECONDS = env.int("TWEET_CACHE_SECONDS", default=300)
 
 # Observability: logs (config/settings/logging.py), metrics, traces and errors.
 from config.settings.logging import *  # noqa: E402, F403
