@@ -7,12 +7,23 @@ from django.db.models.functions import Lower
 class User(AbstractUser):
     """The site's user; its own model from the start so the schema can grow without a painful swap."""
 
+    # Kept by accounts.services in the transaction of each follow and unfollow, so a profile reads them
+    # from its own row instead of counting a join whose size grows with followers x following.
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+
     class Meta:
         verbose_name = "user"
         verbose_name_plural = "users"
         constraints = [
             # @alice and @Alice would be one profile URL: names are unique whatever their case.
             models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case"),
+            models.CheckConstraint(
+                condition=Q(followers_count__gte=0), name="user_followers_count_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(following_count__gte=0), name="user_following_count_not_negative"
+            ),
         ]
 
 

@@ -1,11 +1,14 @@
 """Writes on accounts and the follow graph."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from accounts.models import Follow, User
 from observability import metrics
-from tweets import timeline_cache
+from tweets import fanout
+from tweets.models import TimelineChange
 
 
 def user_signup(*, username: str, password: str) -> User:
@@ -26,17 +29,28 @@ def user_follow(*, follower: User, followee: User) -> bool:
     try:
         with transaction.atomic():
             _, created = Follow.objects.get_or_create(follower=follower, followee=followee)
+            if created:
+                _count(follower=follower, followee=followee, change=1)
+                fanout.record(TimelineChange.Kind.FOLLOW, follower.pk, followee.pk)
     except IntegrityError:
         return False
     if created:
-        # Home timelines include followees' tweets.
-        timeline_cache.invalidate()
         metrics.FOLLOWS.inc()
     return created
 
 
+@transaction.atomic
 def user_unfollow(*, follower: User, followee: User) -> bool:
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted:
-        timeline_cache.invalidate()
+        _count(follower=follower, followee=followee, change=-1)
+        fanout.record(TimelineChange.Kind.UNFOLLOW, follower.pk, followee.pk)
+        followers = User.objects.values_list("followers_count", flat=True).get(pk=followee.pk)
+        if followers == settings.TIMELINE_FANOUT_MAX_FOLLOWERS:
+            fanout.record(TimelineChange.Kind.FAN_OUT_AGAIN, followee.pk, 0)
     return bool(deleted)
+
+
+def _count(*, follower: User, followee: User, change: int) -> None:
+    User.objects.filter(pk=follower.pk).update(following_count=F("following_count") + change)
+    User.objects.filter(pk=followee.pk).update(followers_count=F("followers_count") + change)

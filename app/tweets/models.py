@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
@@ -13,6 +14,8 @@ class Tweet(models.Model):
     image = models.ImageField(upload_to="tweets/%Y/%m/", blank=True)
     thumbnail = models.ImageField(upload_to="tweets/%Y/%m/thumbs/", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Kept by tweets.services in the transaction of each like and unlike (no COUNT per page).
+    like_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -28,6 +31,7 @@ class Tweet(models.Model):
             models.CheckConstraint(
                 condition=GreaterThanOrEqual(Length("text"), 1), name="tweet_text_not_empty"
             ),
+            models.CheckConstraint(condition=Q(like_count__gte=0), name="tweet_like_count_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -44,3 +48,30 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} likes {self.tweet_id}"
+
+
+class TimelineChange(models.Model):
+    """A write the Redis timelines must reflect, stored in the write's own transaction (an outbox).
+
+    Applied and deleted right after the commit; while Redis is unreachable the rows wait, and the next
+    write that reaches Redis applies them, so a timeline never silently misses a post, delete, follow
+    or unfollow (tweets/fanout.py).
+    """
+
+    class Kind(models.TextChoices):
+        POST = "post"
+        DELETE = "delete"
+        FOLLOW = "follow"
+        UNFOLLOW = "unfollow"
+        # The author's followers fell to the fan-out threshold: their newest tweets go to every follower.
+        FAN_OUT_AGAIN = "fanout"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # post/delete: the author and the tweet; follow/unfollow: follower and followee; fanout: the author.
+    user_id = models.BigIntegerField()
+    other_id = models.BigIntegerField()
+    # A deleted tweet's score (its created_at in microseconds): the row is gone when this is applied.
+    score = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.user_id} {self.other_id}"

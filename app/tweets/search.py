@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from accounts.models import User
 from tweets.cursors import decode_cursor
 from tweets.models import Tweet
-from tweets.selectors import TimelinePage, page_of
+from tweets.pages import TimelinePage, page_of
 
 MAX_QUERY_LENGTH = 100
 USERS_SHOWN = 10

@@ -5,52 +5,40 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
 from accounts.models import Follow, User
-from tweets import timeline_cache
-from tweets.cursors import decode_cursor, encode_cursor
+from tweets import timelines
+from tweets.cursors import decode_cursor
 from tweets.models import Like, Tweet
-
-
-@dataclass(frozen=True)
-class TweetRow:
-    id: int
-    author_username: str
-    text: str
-    image_name: str
-    thumbnail_name: str
-    created_at: datetime
-    like_count: int
-
-    @property
-    def image_url(self) -> str:
-        return f"{settings.MEDIA_URL}{self.image_name}" if self.image_name else ""
-
-    @property
-    def thumbnail_url(self) -> str:
-        return f"{settings.MEDIA_URL}{self.thumbnail_name}" if self.thumbnail_name else ""
-
-
-@dataclass(frozen=True)
-class TimelinePage:
-    tweets: list[TweetRow]
-    next_cursor: str | None
+from tweets.pages import TimelinePage
+from tweets.timeline_store import EXPLORE_KEY, home_key, user_key
 
 
 def explore_timeline(*, cursor: str | None = None) -> TimelinePage:
-    return _cached_page("explore", Tweet.objects.all(), cursor)
+    position = _position(cursor)
+    everyone = Tweet.objects.all()
+    return timelines.page({EXPLORE_KEY: everyone}, position, everyone)
 
 
 def home_timeline(*, user: User, cursor: str | None = None) -> TimelinePage:
+    position = _position(cursor)
     followees = Follow.objects.filter(follower=user).values("followee")
-    tweets = Tweet.objects.filter(Q(author=user) | Q(author__in=followees))
-    return _cached_page(f"home:{user.pk}", tweets, cursor)
+    home = Tweet.objects.filter(Q(author=user) | Q(author__in=followees))
+    # Authors this widely followed are not fanned out to (tweets/fanout.py): merged in here instead.
+    merged = Follow.objects.filter(
+        follower=user, followee__followers_count__gt=settings.TIMELINE_FANOUT_MAX_FOLLOWERS
+    ).values_list("followee_id", flat=True)
+    sources = {home_key(user.pk): home} | {
+        user_key(author_id): Tweet.objects.filter(author_id=author_id) for author_id in merged
+    }
+    return timelines.page(sources, position, home)
 
 
 def profile_timeline(*, author: User, cursor: str | None = None) -> TimelinePage:
-    return _cached_page(f"profile:{author.pk}", Tweet.objects.filter(author=author), cursor)
+    position = _position(cursor)
+    tweets = Tweet.objects.filter(author=author)
+    return timelines.page({user_key(author.pk): tweets}, position, tweets)
 
 
 def liked_tweet_ids(*, user: User | AnonymousUser, page: TimelinePage) -> set[int]:
@@ -67,43 +55,16 @@ class ProfileStats:
     viewer_follows: bool
 
 
-def profile_stats(*, user: User, viewer: User) -> ProfileStats:
-    counts = User.objects.filter(pk=user.pk).aggregate(
-        followers=Count("follower_links", distinct=True),
-        following=Count("following_links", distinct=True),
-    )
+def profile_stats(*, user: User, viewer: User | AnonymousUser) -> ProfileStats:
+    # The counts are the user row's own columns, kept with each follow (accounts/services.py).
     viewer_follows = (
         viewer.is_authenticated and Follow.objects.filter(follower=viewer, followee=user).exists()
     )
-    return ProfileStats(viewer_follows=viewer_follows, **counts)
-
-
-def _cached_page(timeline: str, tweets: QuerySet[Tweet], cursor: str | None) -> TimelinePage:
-    # Decode before touching the cache, so a malformed cursor never becomes a cache key.
-    position = decode_cursor(cursor) if cursor else None
-    return timeline_cache.get_or_build(f"{timeline}:{cursor or ''}", lambda: page_of(tweets, position))
-
-
-def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> TimelinePage:
-    """One page of these tweets after the position, newest first, in one query."""
-    size = settings.TIMELINE_PAGE_SIZE
-    if position:
-        created_at, tweet_id = position
-        tweets = tweets.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=tweet_id))
-    like_counts = (
-        Like.objects.filter(tweet=OuterRef("pk"))
-        .order_by()
-        .values("tweet")
-        .annotate(n=Count("*"))
-        .values("n")
+    return ProfileStats(
+        followers=user.followers_count, following=user.following_count, viewer_follows=viewer_follows
     )
-    rows = list(
-        tweets.order_by("-created_at", "-id")
-        .annotate(like_count=Coalesce(Subquery(like_counts), Value(0)))
-        .values_list("id", "author__username", "text", "image", "thumbnail", "created_at", "like_count")[
-            : size + 1
-        ]
-    )
-    page = [TweetRow(*row) for row in rows[:size]]
-    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > size else None
-    return TimelinePage(tweets=page, next_cursor=next_cursor)
+
+
+def _position(cursor: str | None) -> tuple[datetime, int] | None:
+    # Decoded before anything is read, so a malformed cursor is a 400 and never reaches Redis.
+    return decode_cursor(cursor) if cursor else None

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.factories import PASSWORD, TweetFactory
+from tests.factories import PASSWORD, TweetFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def test_requests_are_counted_by_route_name_method_and_status(client):
 
 def test_database_and_cache_metrics_come_from_the_real_backends(client):
     TweetFactory()
+    client.force_login(UserFactory())  # the session is read through the cache (timelines are not)
     client.get(reverse("explore"))
     samples = scrape(client)
     assert value(samples, "django_db_execute_total", vendor="postgresql") > 0

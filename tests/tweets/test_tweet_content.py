@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import TweetFactory
-from tweets.selectors import TweetRow
+from tweets.pages import TweetRow
 from tweets.templatetags.tweet_content import _render
 
 pytestmark = pytest.mark.django_db

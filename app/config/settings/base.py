@@ -206,7 +206,15 @@ BACKUP_FULL_INTERVAL_SECONDS = env.int("BACKUP_FULL_INTERVAL_SECONDS", default=7
 BACKUP_DRILL_INTERVAL_SECONDS = env.int("BACKUP_DRILL_INTERVAL_SECONDS", default=7 * 86400)
 
 TIMELINE_PAGE_SIZE = 20
-TIMELINE_CACHE_SECONDS = env.int("TIMELINE_CACHE_SECONDS", default=60)
+# Timelines kept in Redis (tweets/timeline_store.py): the newest TIMELINE_LENGTH tweet ids each (ten
+# pages; older pages come from PostgreSQL), for TIMELINE_SECONDS after their last rebuild. Authors
+# with more followers than TIMELINE_FANOUT_MAX_FOLLOWERS are merged into Home at read time instead of
+# written into each follower's timeline at post time (tweets/fanout.py).
+TIMELINE_LENGTH = env.int("TIMELINE_LENGTH", default=200)
+TIMELINE_SECONDS = env.int("TIMELINE_SECONDS", default=24 * 3600)
+TIMELINE_FANOUT_MAX_FOLLOWERS = env.int("TIMELINE_FANOUT_MAX_FOLLOWERS", default=10_000)
+# A tweet's row as pages show it (tweets/pages.py), cached this long; its likes and delete evict it.
+TWEET_CACHE_SECONDS = env.int("TWEET_CACHE_SECONDS", default=300)
 
 # Observability: logs (config/settings/logging.py), metrics, traces and errors.
 from config.settings.logging import *  # noqa: E402, F403

@@ -12,7 +12,7 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from tweets.selectors import TweetRow
+from tweets.pages import TweetRow
 
 register = template.Library()
 _LOCALE = object()  # the render_context key of the page's (language, time zone)

@@ -1,0 +1,78 @@
+"""A page of tweets as the templates show it, read from PostgreSQL in one query."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+
+from tweets.cursors import encode_cursor
+from tweets.models import Tweet
+
+ROW_FIELDS = ("id", "author__username", "text", "image", "thumbnail", "created_at", "like_count")
+
+
+@dataclass(frozen=True)
+class TweetRow:
+    id: int
+    author_username: str
+    text: str
+    image_name: str
+    thumbnail_name: str
+    created_at: datetime
+    like_count: int
+
+    @property
+    def image_url(self) -> str:
+        return f"{settings.MEDIA_URL}{self.image_name}" if self.image_name else ""
+
+    @property
+    def thumbnail_url(self) -> str:
+        return f"{settings.MEDIA_URL}{self.thumbnail_name}" if self.thumbnail_name else ""
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    tweets: list[TweetRow]
+    next_cursor: str | None
+
+
+def page_from(rows: Sequence[TweetRow]) -> TimelinePage:
+    """The first page of rows (newest first, one more than a page if there are older ones)."""
+    size = settings.TIMELINE_PAGE_SIZE
+    page = list(rows[:size])
+    next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > size else None
+    return TimelinePage(tweets=page, next_cursor=next_cursor)
+
+
+def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> TimelinePage:
+    """One page of these tweets after the position, newest first, in one query."""
+    if position:
+        created_at, tweet_id = position
+        tweets = tweets.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=tweet_id))
+    rows = tweets.order_by("-created_at", "-id").values_list(*ROW_FIELDS)
+    return page_from([TweetRow(*row) for row in rows[: settings.TIMELINE_PAGE_SIZE + 1]])
+
+
+def row_key(tweet_id: int) -> str:
+    return f"tweet:{tweet_id}"
+
+
+def rows_by_id(tweet_ids: Sequence[int]) -> dict[int, TweetRow]:
+    """The tweets that still exist among these ids: from the cache (one round trip), the others from
+    PostgreSQL by primary key (one query), then cached. A like, unlike or delete evicts its tweet's
+    row (tweets/services.py), so a warm page needs no database and a write evicts nothing else."""
+    if not tweet_ids:
+        return {}
+    cached: dict[str, TweetRow] = cache.get_many([row_key(tweet_id) for tweet_id in tweet_ids])
+    found = {row.id: row for row in cached.values()}
+    missing = [tweet_id for tweet_id in tweet_ids if tweet_id not in found]
+    if missing:
+        rows = [TweetRow(*row) for row in Tweet.objects.filter(id__in=missing).values_list(*ROW_FIELDS)]
+        # add, not set: a write's eviction between this read and now must not be undone by old data.
+        for row in rows:
+            cache.add(row_key(row.id), row, timeout=settings.TWEET_CACHE_SECONDS)
+        found |= {row.id: row for row in rows}
+    return found
