@@ -1,6 +1,7 @@
 """Metrics, logs and traces as a real gunicorn with two workers serves them."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -228,7 +229,9 @@ def test_gunicorn_builds_no_access_log_line():
         "cfg = Config(); [cfg.set(k, conf[k]) for k in ('logconfig_dict', 'accesslog', 'logger_class')]; "
         "print(bool(cfg.logconfig_dict), cfg.logger_class(cfg).access_log_enabled)"
     )
+    # Every runtime gives the bind address (gunicorn.conf.py has no default of its own).
+    env = os.environ | {"GUNICORN_BIND": "127.0.0.1:0"}
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO / "app", capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], cwd=REPO / "app", env=env, capture_output=True, text=True, check=True
     )
     assert result.stdout.split() == ["True", "False"]
