@@ -118,8 +118,8 @@ def post(url: str, author: int, texts: list[str]) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         for text in texts:
             connection.execute(
-                "INSERT INTO tweets_tweet (author_id, text, image, thumbnail, created_at)"
-                " VALUES (%s, %s, '', '', now())",
+                "INSERT INTO tweets_tweet (author_id, text, image, thumbnail, created_at, like_count)"
+                " VALUES (%s, %s, '', '', now(), 0)",
                 [author, text],
             )
 
