@@ -46,24 +46,28 @@ class Browser:
         self.jar = CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+    def request(self, path: str, data: dict | None = None) -> tuple[int | str, str]:
+        """The status, or for a redirect anywhere but the home page (where a form's success goes) the
+        status and where: a post whose session was lost is sent to the login page, not posted."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
             with self.opener.open(self.site + path, data=body, timeout=15) as response:
                 return response.status, response.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode(errors="replace")
+            location = error.headers.get("Location", "")
+            status = error.code if error.code != 302 or location == "/" else f"302 to {location}"
+            return status, error.read().decode(errors="replace")
 
     def csrf(self) -> str:
         return next((cookie.value for cookie in self.jar if cookie.name == "csrftoken"), "")
 
-    def login(self, username: str, password: str) -> int:
+    def login(self, username: str, password: str) -> int | str:
         status, page = self.request("/accounts/login/")
         token = CSRF_FIELD.search(page).group(1) if status == 200 else ""
         fields = {"username": username, "password": password, "csrfmiddlewaretoken": token}
         return self.request("/accounts/login/", fields)[0]
 
-    def post_tweet(self, text: str) -> int:
+    def post_tweet(self, text: str) -> int | str:
         return self.request("/tweets/", {"text": text, "csrfmiddlewaretoken": self.csrf()})[0]
 
 
