@@ -10,7 +10,6 @@ import shlex
 import shutil
 import subprocess
 import time
-import xmlrpc.client
 
 from stack import services
 from stack.layout import REPO, Stack, StackError
@@ -100,12 +99,9 @@ def restore(stack: Stack, env: dict[str, str], options: list[str], log) -> float
     """Stops the stack's PostgreSQL, restores its data folder from the repository, starts it and waits
     until it serves writes again; returns the seconds that took."""
     started = time.monotonic()
-    try:
-        # Also a server supervisor keeps restarting (BACKOFF) on a lost data folder.
-        services.rpc(stack).supervisor.stopProcess("postgres", True)
-    except xmlrpc.client.Fault as fault:
-        if "NOT_RUNNING" not in fault.faultString:
-            raise
+    # Also a server supervisor keeps restarting (BACKOFF) on a lost data folder: started again while
+    # the restore writes the folder, it would serve a half-restored database.
+    services.stop_for_good(stack, "postgres", stack.ready_timeout)
     pgdata = stack.pgdata
     if (pgdata / "PG_VERSION").exists():
         # Only the files that differ from the backup are copied back.

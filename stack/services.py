@@ -69,6 +69,25 @@ def start(stack: Stack, *names: str) -> None:
                 ) from None
 
 
+def stop_for_good(stack: Stack, name: str, timeout: float) -> None:
+    """Stops a program and makes sure supervisor does not start it again: one that has just died
+    (EXITED) is restarted on supervisor's next tick, and stopping it then finds it NOT_RUNNING. Done
+    once supervisor reports it STOPPED, or FATAL (it gave up restarting it)."""
+    server = rpc(stack)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            server.supervisor.stopProcess(name, True)
+        except xmlrpc.client.Fault as fault:
+            if "NOT_RUNNING" not in fault.faultString:
+                raise
+        if server.supervisor.getProcessInfo(name)["statename"] in ("STOPPED", "FATAL"):
+            return
+        if time.monotonic() > deadline:
+            raise StackError(f"{name} did not stay stopped within {timeout:.0f}s")
+        time.sleep(0.2)
+
+
 def stop_supervisord(stack: Stack, timeout: float = 90) -> bool:
     """Stops every service, then supervisord; True when something was running."""
     pid = supervisord_pid(stack)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.shortcuts import render
 from django.views import defaults
+from psycopg import errors
 
 
 def error_page(request, message: str, status: int):
@@ -24,8 +25,13 @@ def server_error(request):
     Django calls this for any uncaught exception, in views and middleware alike; the page renders
     without touching the database (no user menu), since the database is what failed.
     """
-    # Unreachable, timed out or cut off; an integrity or programming error is a bug and stays a 500.
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    # Unreachable, timed out or cut off, or read-only for now (a server restored from a backup or a
+    # standby replays WAL before it takes writes); an integrity or programming error is a bug and
+    # stays a 500.
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError) or isinstance(
+        getattr(error, "__cause__", None), errors.ReadOnlySqlTransaction
+    ):
         retry_after = int(settings.TIMEOUTS["RETRY_AFTER"])
         response = render(request, "503.html", {"retry_after": retry_after}, status=503)
         response["Retry-After"] = str(retry_after)

@@ -150,11 +150,11 @@ def test_postgres_partition_gets_a_fast_503_with_retry_after_and_heals_by_itself
     # nginx may try a GET on a second replica, which waits as long, before it answers the 503.
     replica_bound = declared()["DB_TCP_USER_TIMEOUT"] + declared()["DB_CONNECT_TIMEOUT"] + 1.0
     bound = 2 * replica_bound
-    users = create_users(stack, 3)
-    posters = logged_in(stack, users[:2])
-    reader = logged_in(stack, users[2:])[0]
+    users = create_users(stack, 5)
+    posters = logged_in(stack, users[:4])
+    reader = logged_in(stack, users[4:])[0]
     with Traffic(
-        stack.site, readers=2, posters=posters, post_every=0.5, max_requests=6000, max_seconds=150
+        stack.site, readers=2, posters=posters, post_every=0.6, max_requests=6000, max_seconds=150
     ) as traffic:
         time.sleep(3)
         cut_at = time.monotonic()

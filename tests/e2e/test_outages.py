@@ -48,7 +48,7 @@ def test_with_redis_stopped_reads_posts_and_logins_work_and_redis_down_reaches_t
             stack.site,
             readers=2,
             posters=posters,
-            post_every=1.0,
+            post_every=1.2,
             logins=users,
             max_requests=800,
             max_seconds=60,

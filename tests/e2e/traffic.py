@@ -13,6 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from http.cookiejar import CookieJar
 
+from django.conf import settings
+from django_ratelimit.core import _split_rate
+
 from tests.e2e.conftest import REPO, http, wait_until
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -105,6 +108,13 @@ class Traffic:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self):
+        # Every drill's client is 127.0.0.1: posts faster than the site's limits (per user and per
+        # IP) would be refused with 429s that no fault caused.
+        if self.posters:
+            for key, rate in settings.RATE_LIMITS["post"].items():
+                count, seconds = _split_rate(rate)  # django-ratelimit's own parsing of "30/m"
+                per_client = self.post_every * (len(self.posters) if key == "user" else 1)
+                assert 1 / per_client < count / seconds, f"posting faster than the {key} limit {rate}"
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
