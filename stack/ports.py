@@ -10,6 +10,8 @@ import os
 import socket
 from pathlib import Path
 
+from stack import appconfig
+
 DECLARATIONS = Path(__file__).resolve().parents[1] / "ports.env"
 
 # name: what listens there. Web replica i listens on web + i.
@@ -47,13 +49,7 @@ FAULT_PROXY_PORTS = ("toxiproxy", "redis-proxy")
 
 def declared(path: Path = DECLARATIONS) -> dict[str, int]:
     """KEY=number lines of ports.env, as written there."""
-    values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = int(value)
-    return values
+    return {key: int(value) for key, value in appconfig.declared(path).items()}
 
 
 def service_variable(name: str) -> str:

@@ -6,7 +6,6 @@ of the config file they were given.
 """
 
 import hashlib
-import importlib.util
 import json
 import os
 import re
@@ -15,7 +14,7 @@ import shlex
 import string
 from pathlib import Path
 
-from stack import pgbackrest
+from stack import appconfig, pgbackrest
 from stack import ports as port_table
 from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
@@ -59,23 +58,15 @@ def nginx_timeouts(timeouts: dict[str, float]) -> str:
     )
 
 
-def _timeouts_module():
-    """The app's reader of config/timeouts.env (plain Python, no Django), loaded from its file."""
-    spec = importlib.util.spec_from_file_location("tweetstack_timeouts", REPO / "app/config/timeouts.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def app_timeouts() -> dict[str, float]:
     """The declared timeouts with this environment's overrides, which the app receives too."""
-    return _timeouts_module().timeouts()
+    return appconfig.reader().timeouts()
 
 
 def upload_form_overhead() -> int:
     """What a posted form carries besides its image (app/config/limits.env): nginx's body limit is
     the app's IMAGE_MAX_BYTES plus this."""
-    return int(_timeouts_module().declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
+    return int(appconfig.declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
 
 
 def render_nginx(stack: Stack, image_max_bytes: int) -> None:
@@ -198,7 +189,7 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
     )
     # App settings a caller may tune for this stack (limits, rate limits, timeouts, the benchmark's
     # on/off switches).
-    tunables = {*APP_TUNABLES, *_timeouts_module().declared()}
+    tunables = {*APP_TUNABLES, *appconfig.reader().declared()}
     env |= {
         key: value for key, value in os.environ.items() if key in tunables or key.startswith("RATELIMIT_")
     }
