@@ -19,19 +19,27 @@ def csrf_failure(request, reason: str = ""):
     )
 
 
+def database_unavailable(error: BaseException | None) -> bool:
+    """Unreachable, timed out or cut off, or read-only for now (a server restored from a backup or a
+    standby replays WAL before it takes writes): the client may retry. An integrity or programming
+    error is a bug."""
+    return isinstance(error, OperationalError | InterfaceError) or isinstance(
+        getattr(error, "__cause__", None), errors.ReadOnlySqlTransaction
+    )
+
+
+def failure_status(error: BaseException | None) -> int:
+    """The status server_error answers an uncaught exception with (the request's log line says it)."""
+    return 503 if database_unavailable(error) else 500
+
+
 def server_error(request):
     """handler500: a database that cannot be reached is a 503 the client may retry, not a 500.
 
     Django calls this for any uncaught exception, in views and middleware alike; the page renders
     without touching the database (no user menu), since the database is what failed.
     """
-    # Unreachable, timed out or cut off, or read-only for now (a server restored from a backup or a
-    # standby replays WAL before it takes writes); an integrity or programming error is a bug and
-    # stays a 500.
-    error = sys.exc_info()[1]
-    if isinstance(error, OperationalError | InterfaceError) or isinstance(
-        getattr(error, "__cause__", None), errors.ReadOnlySqlTransaction
-    ):
+    if failure_status(sys.exc_info()[1]) == 503:
         retry_after = int(settings.TIMEOUTS["RETRY_AFTER"])
         response = render(request, "503.html", {"retry_after": retry_after}, status=503)
         response["Retry-After"] = str(retry_after)

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django_structlog import signals as structlog_signals
 
+from config.responses import failure_status
 from observability.metrics import LOGIN_FAILURES
 
 
@@ -35,8 +36,11 @@ def add_finished_fields(
 
 
 @receiver(structlog_signals.bind_extra_request_failed_metadata)
-def add_failed_fields(request: HttpRequest, log_kwargs: dict[str, object], **kwargs: object) -> None:
-    _set_request_fields(log_kwargs, request, 500)
+def add_failed_fields(
+    request: HttpRequest, exception: BaseException, log_kwargs: dict[str, object], **kwargs: object
+) -> None:
+    # The status the client gets from handler500: a 503 when the database is unavailable.
+    _set_request_fields(log_kwargs, request, failure_status(exception))
 
 
 @receiver(user_login_failed)

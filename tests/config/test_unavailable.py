@@ -42,7 +42,7 @@ def test_other_database_errors_stay_a_500(production_client, failing_explore):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_post_to_a_database_that_is_read_only_for_now_is_a_503_and_stores_nothing(settings, user):
+def test_a_post_to_a_database_that_is_read_only_for_now_is_a_503_and_stores_nothing(settings, user, caplog):
     # What a server restored from a backup (or a standby) answers while it replays WAL: the same
     # SQLSTATE 25006 as here, where the session's transactions are made read-only.
     settings.DEBUG = False
@@ -57,3 +57,8 @@ def test_a_post_to_a_database_that_is_read_only_for_now_is_a_503_and_stores_noth
             cursor.execute("RESET default_transaction_read_only")
     assert response.status_code == 503 and response["Retry-After"].isdigit()
     assert not Tweet.objects.exists()
+    # The request's log line says what the client got.
+    [line] = [
+        r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "request_failed"
+    ]
+    assert line["status"] == 503 and line["path"] == "/tweets/"
