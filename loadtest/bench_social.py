@@ -98,7 +98,11 @@ def prepare(
     if result.returncode:
         raise SystemExit(f"bench-social: loading the graph failed:\n{result.stderr[-3000:]}")
     timings = json.loads(out.read_text())["timings"] | {"prepare_s": time.monotonic() - started}
-    print(f"bench-social: {graph.users} users, {graph.tweets} tweets loaded in {timings['prepare_s']:.1f} s")
+    print(
+        f"bench-social: {graph.users} users, {graph.tweets} tweets loaded in {timings['prepare_s']:.1f} s "
+        f"(COPY {timings['copy_s']:.1f} s, timelines {timings['timelines_s']:.1f} s)",
+        flush=True,
+    )
     return Prepared.read(out), timings
 
 
@@ -120,10 +124,10 @@ def closed_loop(env: dict, listed, *, label: str, connections: int, seconds: flo
 
 
 def fixed_rate(
-    env: dict, replicas: int, listed, *, label: str, rate: float, seconds: float, work: Path
+    env: dict, groups: list, listed, *, label: str, rate: float, seconds: float, work: Path
 ) -> OpenLoop:
-    """vegeta at rate, with the replicas' CPU per request (all replicas' processes, in ms)."""
-    groups = bench_scale.replica_processes(env, replicas)
+    """vegeta at rate, with the CPU per request (in ms) of the replicas' processes (groups, found once
+    by bench_scale.replica_processes)."""
     before = sum(bench_scale.cpu_seconds(groups))
     result = open_loop.attack(
         bench_scale.site_url(env), listed, rate=rate, duration=seconds, work=work, label=label
@@ -161,6 +165,7 @@ def measure(
     ceiling = bench_scale.measure(env, replicas, "/healthz", connections, seconds)
     print(f"  ceiling /healthz {ceiling.rps:8.1f} req/s  errors {ceiling.errors}", flush=True)
     closed, opened = [], []
+    groups = bench_scale.replica_processes(env, replicas)
     for mix in mixes:
         listed = requests(graph, prepared, mix, PREPARED_REQUESTS, graph.seed)
         maximum = closed_loop(env, listed, label=mix, connections=connections, seconds=seconds, work=work)
@@ -172,7 +177,7 @@ def measure(
         # Fresh requests: the closed loop's posts and follows are in the database now.
         listed = requests(graph, prepared, mix, PREPARED_REQUESTS, graph.seed + 1)
         at = rate or max(1.0, round(maximum.rps / 2))
-        opened.append(fixed_rate(env, replicas, listed, label=mix, rate=at, seconds=seconds, work=work))
+        opened.append(fixed_rate(env, groups, listed, label=mix, rate=at, seconds=seconds, work=work))
         _print_open(opened[-1])
     return ceiling, closed, opened
 
@@ -182,10 +187,11 @@ def measure_fanout(
 ) -> list[FanoutPost]:
     """Posts by each fan-out author at a fixed rate: what a post costs by its author's followers."""
     results = []
+    groups = bench_scale.replica_processes(env, replicas)
     for followers, session in sorted(prepared.fanout.items()):
         label = f"post-{followers}-followers"
         listed = posts_by(session, prepared, max(1, round(rate * seconds)), label)
-        result = fixed_rate(env, replicas, listed, label=label, rate=rate, seconds=seconds, work=work)
+        result = fixed_rate(env, groups, listed, label=label, rate=rate, seconds=seconds, work=work)
         _print_open(result)
         results.append(FanoutPost(followers=followers, fanned_out=followers <= threshold, result=result))
     return results
@@ -238,7 +244,7 @@ def run_growth(args, work: Path) -> list[tuple[dict, OpenLoop]]:
             listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed)
             result = fixed_rate(
                 env,
-                args.replicas,
+                bench_scale.replica_processes(env, args.replicas),
                 listed,
                 label=f"social-{users}-users",
                 rate=args.growth_rate,

@@ -1,17 +1,19 @@
 """bench-social's pieces that need no stack: the graph's shape, the mix, what counts as an error, the
 report."""
 
+import http.server
 import json
+import threading
 from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 
-from loadtest import bench_social, social_mix
+from loadtest import bench_scale, bench_social, social_mix
 from loadtest.bench_scale import Measurement
 from loadtest.open_loop import percentile, summarize
 from loadtest.social_graph import Graph, username
-from loadtest.social_mix import Prepared, expected, requests
+from loadtest.social_mix import Prepared, Request, expected, requests
 from loadtest.social_report import write_report
 
 
@@ -219,3 +221,61 @@ def test_a_benchmark_size_report_is_not_marked_as_a_smoke(tmp_path):
 
 MACHINE = {"cores": 2, "memory_gib": 4, "cpu": "x86_64", "kernel": "6"}
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
+
+
+class _Site(http.server.BaseHTTPRequestHandler):
+    """Reads answer 200; a post is redirected home with the good session, to the login page without."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self._answer(200)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        good = "sessionid=good" in self.headers.get("Cookie", "")
+        self._answer(302, "/" if good else "/accounts/login/?next=/tweets/")
+
+    def _answer(self, status: int, location: str = ""):
+        self.send_response(status)
+        if location:
+            self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def site():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _wrk(site: str, listed, tmp_path) -> dict:
+    file = social_mix.write_wrk_requests(tmp_path / "requests.wrk", listed)
+    return bench_scale.wrk(site + "/", 2, 1, bench_social.SCRIPT, (str(file),))
+
+
+def test_wrk_counts_no_error_when_every_answer_is_a_success(site, tmp_path):
+    listed = [
+        Request("home", "GET", "/", "sessionid=good"),
+        Request("post", "POST", "/tweets/", "sessionid=good", "a=b"),
+    ]
+    result = _wrk(site, listed, tmp_path)
+    assert result["requests"] > 10 and result["unexpected"] == 0
+
+
+def test_wrk_counts_a_post_sent_to_the_login_page_as_an_error(site, tmp_path):
+    listed = [
+        Request("home", "GET", "/", "sessionid=good"),
+        Request("post", "POST", "/tweets/", "sessionid=lost", "a=b"),
+    ]
+    result = _wrk(site, listed, tmp_path)
+    # Every other request is the lost session's post.
+    assert result["unexpected"] == pytest.approx(result["requests"] / 2, abs=4)
