@@ -329,6 +329,8 @@ def main(argv=None) -> int:
 
     settings = {
         "replicas": args.replicas,
+        # bench_scale.stack_env starts every replica with WEB_CONCURRENCY=1.
+        "workers_per_replica": 1,
         "connections": args.connections,
         "duration_s": args.duration,
         "sessions": args.sessions,

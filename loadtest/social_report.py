@@ -73,7 +73,8 @@ def _header(run, settings, machine, versions, started: datetime) -> list[str]:
         f"Machine: {machine['cores']} cores, {machine['memory_gib']} GiB, {machine['cpu']}, "
         f"kernel {machine['kernel']}.",
         "Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
-        f"Stack: the native stack, {settings['replicas']} web replicas × 1 gunicorn worker; everything (load "
+        f"Stack: the native stack, {settings['replicas']} web replicas × {settings['workers_per_replica']} "
+        "gunicorn worker(s); everything (load "
         "generators included) on the same machine. Post and like rate limits raised for the run "
         f"({', '.join(f'{k}={v}' for k, v in settings['rate_limits'].items())}).",
         f"Graph (seed {graph['seed']}): {graph['users']:,} users, {graph['tweets']:,} tweets, "

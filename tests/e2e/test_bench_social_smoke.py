@@ -49,6 +49,7 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
         growth=[],
         settings={
             "replicas": 2,
+            "workers_per_replica": 2,
             "connections": 2,
             "duration_s": SECONDS,
             "sessions": 50,

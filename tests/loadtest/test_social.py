@@ -176,6 +176,7 @@ def _run(users: int, tweets: int, errors: int = 0) -> bench_social.SocialRun:
 
 SETTINGS = {
     "replicas": 2,
+    "workers_per_replica": 1,
     "connections": 16,
     "duration_s": 2,
     "sessions": 10,
