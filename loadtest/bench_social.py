@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest import bench_scale, open_loop
+from loadtest import bench_scale, open_loop, stack_counters
 from loadtest.open_loop import OpenLoop
 from loadtest.social_graph import Graph
 from loadtest.social_mix import MIXES, Prepared, posts_by, requests, write_wrk_requests
@@ -127,14 +127,22 @@ def fixed_rate(
     env: dict, groups: list, listed, *, label: str, rate: float, seconds: float, work: Path
 ) -> OpenLoop:
     """vegeta at rate, with the CPU per request (in ms) of the replicas' processes (groups, found once
-    by bench_scale.replica_processes)."""
+    by bench_scale.replica_processes), Redis commands per request and the timeline cache's hit ratio."""
+    counted = stack_counters.snapshot(env)
     before = sum(bench_scale.cpu_seconds(groups))
     result = open_loop.attack(
         bench_scale.site_url(env), listed, rate=rate, duration=seconds, work=work, label=label
     )
     used = sum(bench_scale.cpu_seconds(groups)) - before
     result.cpu_ms_per_request = 1000 * used / max(1, result.overall.requests)
+    change = stack_counters.difference(counted, stack_counters.snapshot(env), result.overall.requests)
+    result.redis_commands_per_request = change.redis_commands_per_request
+    result.timeline_hit_ratio = change.timeline_hit_ratio
     return result
+
+
+def _share(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.0%}"
 
 
 def _print_open(result: OpenLoop) -> None:
@@ -142,7 +150,8 @@ def _print_open(result: OpenLoop) -> None:
     print(
         f"  {result.label:28} {result.rate:6.1f}/s -> {result.achieved_rps:6.1f} req/s  p50 {o.p50_ms:6.1f}"
         f"  p95 {o.p95_ms:6.1f}  p99 {o.p99_ms:6.1f} ms  errors {o.errors}"
-        f"  cpu {result.cpu_ms_per_request:.1f} ms/req",
+        f"  cpu {result.cpu_ms_per_request:.1f} ms/req  redis {result.redis_commands_per_request:.1f} cmd/req"
+        f"  timeline hits {_share(result.timeline_hit_ratio)}",
         flush=True,
     )
     for sample in result.error_samples:

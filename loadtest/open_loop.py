@@ -38,7 +38,10 @@ class OpenLoop:
     by_kind: dict[str, Latency]
     # A few of the failures as seen (status, where it redirected, the transport error).
     error_samples: list[str] = field(default_factory=list)
+    # Read around the measurement (bench_social.fixed_rate, loadtest/stack_counters.py).
     cpu_ms_per_request: float = 0.0
+    redis_commands_per_request: float = 0.0
+    timeline_hit_ratio: float | None = None
 
     @property
     def errors(self) -> int:

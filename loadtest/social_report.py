@@ -113,24 +113,29 @@ def _throughput(run, settings) -> list[str]:
     return [*lines, ""]
 
 
+def _share(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.0%}"
+
+
 def _open_table(results, first_column: str) -> list[str]:
     lines = [
         f"| {first_column} | rate /s | achieved req/s | type | requests | errors | p50 ms | p95 ms | p99 ms "
-        "| CPU ms/request |",
-        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/request | Redis commands/request | timeline cache hits |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         o = result.overall
         lines.append(
             f"| {result.label} | {result.rate:g} | {result.achieved_rps:.1f} | **all** | {o.requests} "
             f"| {o.errors} | {o.p50_ms:.1f} | {o.p95_ms:.1f} | {o.p99_ms:.1f} "
-            f"| {result.cpu_ms_per_request:.1f} |"
+            f"| {result.cpu_ms_per_request:.1f} | {result.redis_commands_per_request:.1f} "
+            f"| {_share(result.timeline_hit_ratio)} |"
         )
         if len(result.by_kind) > 1:
             for kind, s in result.by_kind.items():
                 lines.append(
                     f"| | | | {KIND_NAMES[kind]} | {s.requests} | {s.errors} | {s.p50_ms:.1f} "
-                    f"| {s.p95_ms:.1f} | {s.p99_ms:.1f} | |"
+                    f"| {s.p95_ms:.1f} | {s.p99_ms:.1f} | | | |"
                 )
     return lines
 
@@ -144,15 +149,17 @@ def _fanout(run) -> list[str]:
         "Posts by one author at a fixed rate (vegeta); an author at or under TIMELINE_FANOUT_MAX_FOLLOWERS "
         "is written into every follower's Home at post time, one above it is merged into Home at read time.",
         "",
-        "| followers | timelines | posts | errors | p50 ms | p95 ms | p99 ms | CPU ms/post |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| followers | timelines | posts | errors | p50 ms | p95 ms | p99 ms | CPU ms/post "
+        "| Redis commands/post |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for post in run.fanout:
         o = post.result.overall
         how = "fan-out on write" if post.fanned_out else "merged at read"
         lines.append(
             f"| {post.followers:,} | {how} | {o.requests} | {o.errors} | {o.p50_ms:.1f} | {o.p95_ms:.1f} "
-            f"| {o.p99_ms:.1f} | {post.result.cpu_ms_per_request:.1f} |"
+            f"| {o.p99_ms:.1f} | {post.result.cpu_ms_per_request:.1f} "
+            f"| {post.result.redis_commands_per_request:.1f} |"
         )
     return [*lines, ""]
 
@@ -173,15 +180,16 @@ def _growth(growth) -> list[str]:
         "The social mix at one fixed rate on a fresh stack per size, tweets in proportion to users.",
         "",
         "| users | tweets | rate /s | achieved req/s | errors | p50 ms | p95 ms | p99 ms | CPU ms/request "
-        "| × smallest |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| × smallest | Redis commands/request | timeline cache hits |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for shape, r in growth:
         o = r.overall
         lines.append(
             f"| {shape['users']:,} | {shape['tweets']:,} | {r.rate:g} | {r.achieved_rps:.1f} | {o.errors} "
             f"| {o.p50_ms:.1f} | {o.p95_ms:.1f} | {o.p99_ms:.1f} | {r.cpu_ms_per_request:.1f} "
-            f"| {r.cpu_ms_per_request / base:.2f} |"
+            f"| {r.cpu_ms_per_request / base:.2f} | {r.redis_commands_per_request:.1f} "
+            f"| {_share(r.timeline_hit_ratio)} |"
         )
     return [*lines, ""]
 

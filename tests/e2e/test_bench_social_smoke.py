@@ -42,6 +42,8 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
     # Every request type of each mix was sent and answered as a logged-in user's.
     assert [sorted(r.by_kind) for r in opened] == [sorted(weights) for weights in MIXES.values()]
     assert all(p.result.overall.requests == 2 * SECONDS for p in posts)
+    # The timelines were built before the load: reads are served from their Redis sets.
+    assert all(r.redis_commands_per_request > 0 and r.timeline_hit_ratio > 0.5 for r in opened), opened
     run = bench_social.SocialRun(graph.shape(), timings, ceiling, closed, opened, posts)
     report = write_report(
         tmp_path,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loadtest import bench_scale, bench_social, social_mix
+from loadtest import bench_scale, bench_social, social_mix, stack_counters
 from loadtest.bench_scale import Measurement
 from loadtest.open_loop import percentile, summarize
 from loadtest.social_graph import Graph, username
@@ -165,6 +165,7 @@ def _run(users: int, tweets: int, errors: int = 0) -> bench_social.SocialRun:
         _vegeta_line("POST", "/tweets/", 302 if not errors else 500, 30, "/")
     ]
     opened = [summarize(line, mix, rate=5, duration=2) for mix in social_mix.MIXES]
+    opened[0].redis_commands_per_request, opened[0].timeline_hit_ratio = 3.5, 0.9
     closed = [bench_social.ClosedLoop(mix, 16, 2, 40.0, 10, 20, 30, 80, 0) for mix in social_mix.MIXES]
     ceiling = Measurement(2, "/healthz", 16, 400.0, 1, 2, 3, 0, 800, 50.0)
     posts = [bench_social.FanoutPost(0, True, summarize(line[-1:], "post-0-followers", rate=1, duration=1))]
@@ -201,6 +202,7 @@ def test_a_smoke_size_report_says_it_is_not_the_benchmark_and_has_every_table(tm
     assert "post (POST /tweets/)" in text and "| 0 | fan-out on write |" in text
     assert "| 100 | 0 | 5 |" in text  # the growth table's second size
     assert "**missed**: zero errors" in text
+    assert "| 3.5 | 90% |" in text  # Redis commands per request and the timeline cache's hits
     for chart in ("social-rps.png", "social-latency.png", "social-fanout.png", "social-growth.png"):
         assert (tmp_path / chart).stat().st_size > 1000 and f"]({chart})" in text
 
@@ -280,3 +282,11 @@ def test_wrk_counts_a_post_sent_to_the_login_page_as_an_error(site, tmp_path):
     result = _wrk(site, listed, tmp_path)
     # Every other request is the lost session's post.
     assert result["unexpected"] == pytest.approx(result["requests"] / 2, abs=4)
+
+
+def test_counters_around_a_measurement_are_per_request_and_a_run_without_timeline_reads_has_no_hit_ratio():
+    before = stack_counters.Snapshot(redis_commands=100, timeline_hits=10, timeline_misses=5)
+    after = stack_counters.Snapshot(redis_commands=400, timeline_hits=37, timeline_misses=8)
+    change = stack_counters.difference(before, after, requests=50)
+    assert change.redis_commands_per_request == 6 and change.timeline_hit_ratio == 0.9
+    assert stack_counters.difference(before, before, requests=0).timeline_hit_ratio is None
