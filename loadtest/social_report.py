@@ -77,6 +77,10 @@ def _header(run, settings, machine, versions, started: datetime) -> list[str]:
         "gunicorn worker(s); everything (load "
         "generators included) on the same machine. Post and like rate limits raised for the run "
         f"({', '.join(f'{k}={v}' for k, v in settings['rate_limits'].items())}).",
+        # Other work on the same cores costs throughput and latency that are not the app's.
+        f"Load average (1 min) at the start and the end: {settings['load_average'][0]:.1f} and "
+        f"{settings['load_average'][1]:.1f} (above {machine['cores']}, the cores' count, other work was "
+        "waiting for the CPU too).",
         f"Graph (seed {graph['seed']}): {graph['users']:,} users, {graph['tweets']:,} tweets, "
         f"{graph['follows']:,} follows (mean {graph['mean_following']:.1f} per user); power-law followers: "
         "the top account is "

@@ -7,9 +7,10 @@ the defaults, so this smoke stays well under them (a few dozen posts from 127.0.
 being 120 a minute): wrk on 2 connections for 2 s per mix, vegeta at 10 requests a second.
 """
 
+import os
 from datetime import UTC, datetime
 
-from loadtest import bench_scale, bench_social, open_loop
+from loadtest import bench_scale, open_loop, social_measure
 from loadtest.social_graph import Graph
 from loadtest.social_mix import MIXES
 from loadtest.social_report import write_report
@@ -18,12 +19,13 @@ SECONDS = 2
 
 
 def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp_path):
+    load_at_start = os.getloadavg()[0]
     graph = Graph(200, 5000)
     work = tmp_path / "work"
     work.mkdir()
-    prepared, timings = bench_social.prepare(stack.env, graph, sessions=50, fanout=[0, 100], work=work)
+    prepared, timings = social_measure.prepare(stack.env, graph, sessions=50, fanout=[0, 100], work=work)
     assert len(prepared.sessions) == 50 and set(prepared.fanout) == {0, 100}
-    ceiling, closed, opened = bench_social.measure(
+    ceiling, closed, opened = social_measure.measure(
         stack.env,
         graph,
         prepared,
@@ -34,7 +36,7 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
         mixes=list(MIXES),
         work=work,
     )
-    posts = bench_social.measure_fanout(
+    posts = social_measure.measure_fanout(
         stack.env, 2, prepared, threshold=prepared.fanout_threshold, rate=2, seconds=SECONDS, work=work
     )
     assert ceiling.errors == 0 and all(m.errors == 0 and m.requests > 0 for m in closed), closed
@@ -44,13 +46,14 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
     assert all(p.result.overall.requests == 2 * SECONDS for p in posts)
     # The timelines were built before the load: reads are served from their Redis sets.
     assert all(r.redis_commands_per_request > 0 and r.timeline_hit_ratio > 0.5 for r in opened), opened
-    run = bench_social.SocialRun(graph.shape(), timings, ceiling, closed, opened, posts)
+    run = social_measure.SocialRun(graph.shape(), timings, ceiling, closed, opened, posts)
     report = write_report(
         tmp_path,
         run=run,
         growth=[],
         settings={
             "replicas": 2,
+            "load_average": (load_at_start, os.getloadavg()[0]),
             "workers_per_replica": 2,
             "connections": 2,
             "duration_s": SECONDS,

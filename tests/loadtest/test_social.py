@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loadtest import bench_scale, bench_social, social_mix, stack_counters
+from loadtest import bench_scale, bench_social, social_measure, social_mix, stack_counters
 from loadtest.bench_scale import Measurement
 from loadtest.open_loop import percentile, summarize
 from loadtest.social_graph import Graph, username
@@ -159,24 +159,25 @@ def test_percentiles_are_nearest_rank():
     assert percentile([], 0.5) == 0.0
 
 
-def _run(users: int, tweets: int, errors: int = 0) -> bench_social.SocialRun:
+def _run(users: int, tweets: int, errors: int = 0) -> social_measure.SocialRun:
     graph = Graph(users, 0)
     line = [_vegeta_line("GET", "/", 200, 20)] * 9 + [
         _vegeta_line("POST", "/tweets/", 302 if not errors else 500, 30, "/")
     ]
     opened = [summarize(line, mix, rate=5, duration=2) for mix in social_mix.MIXES]
     opened[0].redis_commands_per_request, opened[0].timeline_hit_ratio = 3.5, 0.9
-    closed = [bench_social.ClosedLoop(mix, 16, 2, 40.0, 10, 20, 30, 80, 0) for mix in social_mix.MIXES]
+    closed = [social_measure.ClosedLoop(mix, 16, 2, 40.0, 10, 20, 30, 80, 0) for mix in social_mix.MIXES]
     ceiling = Measurement(2, "/healthz", 16, 400.0, 1, 2, 3, 0, 800, 50.0)
-    posts = [bench_social.FanoutPost(0, True, summarize(line[-1:], "post-0-followers", rate=1, duration=1))]
+    posts = [social_measure.FanoutPost(0, True, summarize(line[-1:], "post-0-followers", rate=1, duration=1))]
     shape = graph.shape() | {"tweets": tweets}
-    return bench_social.SocialRun(
+    return social_measure.SocialRun(
         shape, {"copy_s": 1, "timelines_s": 2, "prepare_s": 4}, ceiling, closed, opened, posts
     )
 
 
 SETTINGS = {
     "replicas": 2,
+    "load_average": (1.5, 2.5),
     "workers_per_replica": 1,
     "connections": 16,
     "duration_s": 2,
@@ -198,6 +199,7 @@ def test_a_smoke_size_report_says_it_is_not_the_benchmark_and_has_every_table(tm
     )
     text = report.read_text()
     assert "Smoke-size run, not the benchmark" in text
+    assert "Load average (1 min) at the start and the end: 1.5 and 2.5" in text
     assert "| social | 40.0 |" in text and "| ceiling /healthz | 400.0 |" in text
     assert "post (POST /tweets/)" in text and "| 0 | fan-out on write |" in text
     assert "| 100 | 0 | 5 |" in text  # the growth table's second size
@@ -262,7 +264,7 @@ def site():
 
 def _wrk(site: str, listed, tmp_path) -> dict:
     file = social_mix.write_wrk_requests(tmp_path / "requests.wrk", listed)
-    return bench_scale.wrk(site + "/", 2, 1, bench_social.SCRIPT, (str(file),))
+    return bench_scale.wrk(site + "/", 2, 1, social_measure.SCRIPT, (str(file),))
 
 
 def test_wrk_counts_no_error_when_every_answer_is_a_success(site, tmp_path):
