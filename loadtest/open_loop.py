@@ -124,7 +124,7 @@ def attack(
     slug = "".join(c if c.isalnum() else "-" for c in label)
     targets = write_vegeta_targets(work / f"{slug}.targets", site, listed)
     results = work / f"{slug}.bin"
-    subprocess.run(
+    _run(
         [
             binary,
             "attack",
@@ -138,11 +138,14 @@ def attack(
             "-max-body=0",
             f"-name={slug}",
             f"-output={results}",
-        ],
-        check=True,
-        capture_output=True,
+        ]
     )
-    encoded = subprocess.run(
-        [binary, "encode", "--to", "json", str(results)], check=True, capture_output=True, text=True
-    )
-    return summarize(encoded.stdout.splitlines(), label, rate, duration)
+    encoded = _run([binary, "encode", "--to", "json", str(results)])
+    return summarize(encoded.splitlines(), label, rate, duration)
+
+
+def _run(command: list[str]) -> str:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(f"bench-social: `vegeta {command[1]}` failed:\n{result.stderr[-2000:]}")
+    return result.stdout
