@@ -19,7 +19,7 @@ UV := $(CACHE)/tools/uv-$(UV_VERSION)/bin/uv
 SYNC := $(UV) sync --locked --quiet
 
 .PHONY: help install install-run install-stack install-loadtest lock lock-check audit run test lint format \
-	migrate seed clean loadtest bench-scale backup export restore restore-drill slo-rules
+	migrate seed clean loadtest bench-scale bench-social backup export restore restore-drill slo-rules
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +82,11 @@ loadtest: install-loadtest ## Locust load test, summary printed (URL=base URL, d
 
 bench-scale: install-loadtest ## scaling benchmark of the native stack, 1-4 replicas; report in docs/benchmarks/
 	$(PY) -m loadtest.bench_scale
+
+GROWTH ?=
+BENCH_ARGS ?=
+bench-social: install-loadtest ## social workload benchmark (10k users, 1M tweets; GROWTH=1 adds 1k-100k; BENCH_ARGS=...); report in docs/benchmarks/
+	$(PY) -m loadtest.bench_social $(if $(GROWTH),--growth) $(BENCH_ARGS)
 
 backup: install-stack ## back up the native stack into pgBackRest's repository + media into var/stack/backups (TYPE=full|incr)
 	$(PY) -m stack manage backup $(if $(TYPE),--type $(TYPE))

@@ -94,7 +94,9 @@ def cpu_seconds(groups: list[list[psutil.Process]]) -> list[float]:
     return totals
 
 
-def wrk_command(url: str, connections: int, seconds: float) -> list[str]:
+def wrk_command(
+    url: str, connections: int, seconds: float, script: Path = SCRIPT, script_args: tuple[str, ...] = ()
+) -> list[str]:
     if not shutil.which("wrk"):
         raise SystemExit("bench-scale: wrk not found: install it with `apt-get install -y wrk`")
     # wrk needs at least as many connections as threads; two threads match the two cores.
@@ -106,15 +108,20 @@ def wrk_command(url: str, connections: int, seconds: float) -> list[str]:
         "--timeout",
         "10s",
         "-s",
-        str(SCRIPT),
+        str(script),
         url,
+        *(["--", *script_args] if script_args else []),
     ]
 
 
-def wrk(url: str, connections: int, seconds: float) -> dict:
-    command = wrk_command(url, connections, seconds)
+def wrk(
+    url: str, connections: int, seconds: float, script: Path = SCRIPT, script_args: tuple[str, ...] = ()
+) -> dict:
+    """wrk's results: the JSON lines its script prints at the end (summary.lua's last), merged."""
+    command = wrk_command(url, connections, seconds, script, script_args)
     result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    return {key: value for line in lines for key, value in json.loads(line).items()}
 
 
 def profile_under_load(

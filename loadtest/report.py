@@ -22,12 +22,22 @@ def _by(scaling, path: str, light: bool = False) -> dict:
     return dict(sorted(chosen.items()))
 
 
-def _chart(path: Path, replicas: list[int], series: dict[str, list[float]], ylabel: str, title: str) -> str:
+def line_chart(
+    path: Path,
+    xs: list[int],
+    series: dict[str, list[float]],
+    ylabel: str,
+    title: str,
+    xlabel: str = "web replicas (1 worker each)",
+    log_x: bool = False,
+) -> str:
     figure, axis = plt.subplots(figsize=(6, 4))
     for label, values in series.items():
-        axis.plot(replicas, values, marker="o", label=label)
-    axis.set(xlabel="web replicas (1 worker each)", ylabel=ylabel, title=title)
-    axis.set_xticks(replicas)
+        axis.plot(xs, values, marker="o", label=label)
+    axis.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if log_x:  # sizes a decade apart (symlog: a 0 stays on the axis)
+        axis.set_xscale("symlog", linthresh=1)
+    axis.set_xticks(xs, [f"{x:,}" for x in xs])
     axis.set_ylim(bottom=0)
     axis.legend()
     figure.tight_layout()
@@ -47,12 +57,12 @@ def _charts(out: Path, timeline: dict, ceiling: dict) -> list[str]:
         for label, attribute in (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"))
     }
     return [
-        _chart(out / "rps.png", replicas, throughput, "requests per second", "Throughput by replicas"),
-        _chart(out / "latency.png", replicas, latency, "latency (ms)", "Timeline latency by replicas"),
+        line_chart(out / "rps.png", replicas, throughput, "requests per second", "Throughput by replicas"),
+        line_chart(out / "latency.png", replicas, latency, "latency (ms)", "Timeline latency by replicas"),
     ]
 
 
-def _verdict(ok: bool, text: str, shortfall: str = "") -> str:
+def verdict(ok: bool, text: str, shortfall: str = "") -> str:
     return f"- {'met' if ok else '**missed**'}: {text}" + ("" if ok or not shortfall else f" ({shortfall})")
 
 
@@ -150,7 +160,7 @@ def write_report(
     best = max(timeline.values(), key=lambda m: m.rps)
     ratio = best.rps / ceiling[best.replicas].rps
     lines.append(
-        _verdict(
+        verdict(
             ratio >= 0.4,
             f"timeline ≥ 40% of the ceiling: {ratio:.1%} at {best.replicas} replicas",
             f"{40 - 100 * ratio:.1f} points short: "
@@ -159,7 +169,7 @@ def write_report(
     )
     low = light[best.replicas]
     lines.append(
-        _verdict(
+        verdict(
             low.p99_ms < 100,
             f"p99 < 100 ms at lighter load: {low.p99_ms:.1f} ms at {low.rps:.0f} req/s "
             f"({low.rps / best.rps:.0%} of the maximum; wrk is closed-loop, so the load is set by "
@@ -167,10 +177,10 @@ def write_report(
         )
     )
     errors = sum(m.errors for m in scaling)
-    lines.append(_verdict(errors == 0, f"zero errors at every replica count: {errors} errors"))
+    lines.append(verdict(errors == 0, f"zero errors at every replica count: {errors} errors"))
     if 2 in timeline and 1 in timeline:
         speedup = timeline[2].rps / timeline[1].rps
-        lines.append(_verdict(speedup >= 1.6, f"2 replicas ≥ 1.6× one replica: {speedup:.2f}×"))
+        lines.append(verdict(speedup >= 1.6, f"2 replicas ≥ 1.6× one replica: {speedup:.2f}×"))
     if overhead:
         on, off = overhead
         cost = 1 - on.rps / off.rps
@@ -186,7 +196,7 @@ def write_report(
             f"| on | {on.rps:.1f} | {on.p50_ms:.1f} | {on.p99_ms:.1f} |",
             f"| off | {off.rps:.1f} | {off.p50_ms:.1f} | {off.p99_ms:.1f} |",
             "",
-            _verdict(
+            verdict(
                 cost <= 0.10,
                 f"overhead ≤ 10% of req/s: {cost:.1%}",
                 f"{100 * cost - 10:.1f} points over: on needs {0.9 * off.rps - on.rps:.0f} req/s more",
