@@ -32,6 +32,14 @@ def supervisord_pid(stack: Stack) -> int | None:
     return pid
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def start_supervisord(stack: Stack) -> None:
     # A clean environment: nothing of the caller's (DATABASE_URL, DJANGO_*, OTEL_*) leaks into a service.
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG") if key in os.environ}
@@ -95,7 +103,8 @@ def stop_supervisord(stack: Stack, timeout: float = 90) -> bool:
         return False
     supervisorctl(stack, "shutdown", check=False)
     deadline = time.monotonic() + timeout
-    while supervisord_pid(stack) is not None:
+    # Until the process is gone: supervisord removes its pid file a moment before it exits.
+    while _alive(pid):
         if time.monotonic() > deadline:
             raise StackError(f"supervisord (pid {pid}) did not stop within {timeout:.0f}s")
         time.sleep(0.2)
