@@ -8,6 +8,7 @@ import time
 import urllib.error
 import urllib.request
 import xmlrpc.client
+from pathlib import Path
 
 from stack.layout import Stack, StackError, find_binary
 
@@ -33,11 +34,12 @@ def supervisord_pid(stack: Stack) -> int | None:
 
 
 def _alive(pid: int) -> bool:
+    """Running (a zombie has exited: it only waits for its parent to reap it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        # /proc/<pid>/stat: pid (command) state ...; the command may hold spaces.
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
         return False
-    return True
 
 
 def start_supervisord(stack: Stack) -> None:
