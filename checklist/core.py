@@ -1,6 +1,7 @@
 """What every checklist item shares: its result, and the deployment it is checked against."""
 
 import json
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -58,6 +59,8 @@ class Deployment:
     prometheus_url: str
     manage: list[str]
     timeout: float = 10.0
+    # The CA that verifies the site's certificate (the native stack's local CA); None: the system's.
+    ca_file: str | None = None
     _probe: dict | None = field(default=None, repr=False)
 
     @property
@@ -66,7 +69,8 @@ class Deployment:
 
     def get(self, path: str) -> HttpResponse:
         """GET through the public site, redirects not followed."""
-        opener = urllib.request.build_opener(_NoRedirect)
+        context = ssl.create_default_context(cafile=self.ca_file)
+        opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
         url = self.url.rstrip("/") + path
         request = urllib.request.Request(url, headers={"User-Agent": "checklist"})  # noqa: S310
         try:
