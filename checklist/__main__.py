@@ -57,6 +57,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="CA certificate that verifies the site's TLS (default: the native stack's local CA, with its "
         "other defaults; else the system's)",
     )
+    parser.add_argument(
+        "--server-name",
+        help="the name the site's certificate is verified for, when --url reaches it by another "
+        "(e.g. https://localhost inside its network; default: the URL's host)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
     parser.add_argument(
@@ -115,7 +120,11 @@ def print_table(rows: list[dict]) -> None:
 
 def run_once(arguments: argparse.Namespace) -> int:
     deployment = Deployment(
-        arguments.url, arguments.prometheus, shlex.split(arguments.manage), ca_file=arguments.ca_file or None
+        arguments.url,
+        arguments.prometheus,
+        shlex.split(arguments.manage),
+        ca_file=arguments.ca_file or None,
+        server_name=arguments.server_name or None,
     )
     checklist = items(
         backup_max_age_hours=arguments.backup_max_age,

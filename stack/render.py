@@ -402,7 +402,10 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
         "blackbox-exporter": (
             f"{find_binary('prometheus-blackbox-exporter')}"
             f" --config.file={REPO / 'monitoring' / 'blackbox' / 'blackbox.yml'}"
-            f" --web.listen-address=127.0.0.1:{p['blackbox-exporter']}",
+            f" --web.listen-address=127.0.0.1:{p['blackbox-exporter']}"
+            # A probe gets the scrape's timeout less this offset (default 0.5 s): with the tests'
+            # STACK_SCRAPE_INTERVAL=500ms the default left none, and every probe failed at once.
+            " --timeout-offset=0.1",
             base,
             {},
         ),
