@@ -10,6 +10,7 @@ stack neither makes a CA nor renews it then (README: TLS).
 
 import datetime
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,7 +159,9 @@ def server_certificate_problem(paths: TlsFiles, now: datetime.datetime) -> str:
     return ""
 
 
-def ensure(stack: Stack, log=lambda message: None, now: datetime.datetime | None = None) -> TlsFiles:
+def ensure(
+    stack: Stack, log: Callable[[str], object] = lambda message: None, now: datetime.datetime | None = None
+) -> TlsFiles:
     """The CA and server certificate, created or renewed as needed; the operator's own when given."""
     paths = files(stack)
     if stack.tls_cert or stack.tls_key:
