@@ -130,7 +130,11 @@ def restore(stack: Stack, target_time: str, backup_set: str) -> None:
 def urls(stack: Stack) -> dict[str, str]:
     table = {
         "site (nginx)": stack.site_url(),
-        "site's CA": f"{stack.ca_file}  (trust it to verify the site; plain HTTP redirects)",
+        "site's certificate": (
+            f"{stack.tls_cert}  (STACK_TLS_CERT)"
+            if stack.tls_cert
+            else f"from the local CA {stack.ca_file}  (trust it to verify the site; plain HTTP redirects)"
+        ),
         "Jaeger": stack.url("jaeger-ui"),
         "Prometheus": stack.url("prometheus"),
         "Alertmanager": stack.url("alertmanager"),
