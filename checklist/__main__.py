@@ -28,7 +28,9 @@ def native_defaults() -> dict[str, str]:
 
     stack = Stack.from_env()
     return {
-        "url": stack.url("nginx"),
+        "url": stack.site_url(),
+        # Its own CA, unless the operator gave a certificate of their own (a public CA's, trusted already).
+        "ca_file": "" if stack.tls_cert else str(stack.ca_file),
         "prometheus": stack.url("prometheus"),
         "manage": shlex.join([sys.executable, "-m", "stack", "manage"]),
     }
@@ -49,6 +51,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--manage",
         help="command that runs the deployment's manage.py (shell words; default: the native stack's)",
+    )
+    parser.add_argument(
+        "--ca-file",
+        help="CA certificate that verifies the site's TLS (default: the native stack's local CA, with its "
+        "other defaults; else the system's)",
+    )
+    parser.add_argument(
+        "--server-name",
+        help="the name the site's certificate is verified for, when --url reaches it by another "
+        "(e.g. https://localhost inside its network; default: the URL's host)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
@@ -107,7 +119,13 @@ def print_table(rows: list[dict]) -> None:
 
 
 def run_once(arguments: argparse.Namespace) -> int:
-    deployment = Deployment(arguments.url, arguments.prometheus, shlex.split(arguments.manage))
+    deployment = Deployment(
+        arguments.url,
+        arguments.prometheus,
+        shlex.split(arguments.manage),
+        ca_file=arguments.ca_file or None,
+        server_name=arguments.server_name or None,
+    )
     checklist = items(
         backup_max_age_hours=arguments.backup_max_age,
         # FullBackupTooOld's threshold, in days.

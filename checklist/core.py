@@ -1,6 +1,9 @@
 """What every checklist item shares: its result, and the deployment it is checked against."""
 
+import functools
+import http.client
 import json
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -50,6 +53,28 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class _NamedConnection(http.client.HTTPSConnection):
+    """TLS to the URL's address, the certificate verified for (and SNI sent as) another name."""
+
+    def __init__(self, host, *, server_name: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self.server_name = server_name
+
+    def connect(self):
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self.server_name)
+
+
+class _NamedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, context: ssl.SSLContext, server_name: str):
+        super().__init__(context=context)
+        self.context, self.server_name = context, server_name
+
+    def https_open(self, req):
+        connection = functools.partial(_NamedConnection, server_name=self.server_name)
+        return self.do_open(connection, req, context=self.context)
+
+
 @dataclass
 class Deployment:
     """A running deployment: its public URL, its Prometheus, and a way to run its manage.py."""
@@ -58,6 +83,11 @@ class Deployment:
     prometheus_url: str
     manage: list[str]
     timeout: float = 10.0
+    # The CA that verifies the site's certificate (the native stack's local CA); None: the system's.
+    ca_file: str | None = None
+    # The name the certificate is verified for when the URL reaches the site by another (a container
+    # checks https://localhost while the certificate names the public host); None: the URL's host.
+    server_name: str | None = None
     _probe: dict | None = field(default=None, repr=False)
 
     @property
@@ -66,7 +96,13 @@ class Deployment:
 
     def get(self, path: str) -> HttpResponse:
         """GET through the public site, redirects not followed."""
-        opener = urllib.request.build_opener(_NoRedirect)
+        context = ssl.create_default_context(cafile=self.ca_file)
+        https = (
+            _NamedHTTPSHandler(context, self.server_name)
+            if self.server_name
+            else urllib.request.HTTPSHandler(context=context)
+        )
+        opener = urllib.request.build_opener(_NoRedirect, https)
         url = self.url.rstrip("/") + path
         request = urllib.request.Request(url, headers={"User-Agent": "checklist"})  # noqa: S310
         try:

@@ -62,12 +62,11 @@ def stack(env: dict, *arguments: str) -> str:
 
 
 def site_url(env: dict) -> str:
-    port = env.get("STACK_PORT_NGINX")
-    if port:
-        return f"http://127.0.0.1:{port}"
+    """The HTTPS site, as users reach it (wrk does not verify certificates; the plain-HTTP listener
+    would answer every request with a redirect, which wrk counts as a success)."""
     from stack.layout import Stack
 
-    return Stack.from_env(env).url("nginx").rstrip("/")
+    return Stack.from_env(env).site_url().rstrip("/")
 
 
 def replica_processes(env: dict, replicas: int) -> list[list[psutil.Process]]:

@@ -81,7 +81,18 @@ def print_summary(result: dict, out: Path) -> None:
 def default_url() -> str:
     from stack.layout import Stack
 
-    return Stack.from_env().url("nginx").rstrip("/")
+    return Stack.from_env().site_url().rstrip("/")
+
+
+def trust_environment(url: str) -> dict[str, str]:
+    """Locust's requests verify the native stack's certificate with its local CA (when the URL is the
+    stack's own site, and no certificate of the operator's replaced the CA's)."""
+    from stack.layout import Stack
+
+    stack = Stack.from_env()
+    if url.rstrip("/") != stack.site_url().rstrip("/") or stack.tls_cert or not stack.ca_file.exists():
+        return {}
+    return {"REQUESTS_CA_BUNDLE": str(stack.ca_file)}
 
 
 def main(argv=None) -> int:
@@ -95,7 +106,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     url = args.url or default_url()
-    prefix = run_locust(url, args.users, args.duration, args.spawn_rate, args.out)
+    prefix = run_locust(url, args.users, args.duration, args.spawn_rate, args.out, trust_environment(url))
     result = summary(prefix)
     print_summary(result, args.out)
     return 0

@@ -28,6 +28,7 @@ SERVICES = [
     "nginx-exporter",
     "mtail",
     "node-exporter",
+    "blackbox-exporter",
     "backup",
     # Last: it reads every other service.
     "checklist",
@@ -93,7 +94,7 @@ def up(stack: Stack) -> None:
     # Secrets first: manage.py runs with the same environment as the replicas.
     django_env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
     limit = image_max_bytes(stack, django_env)
-    render.render_all(stack, binaries, limit)
+    render.render_all(stack, binaries, limit, log)
     log(f"state in {stack.state}; {stack.replicas} web replicas; rendered {stack.supervisor_conf}")
     services.init_postgres(stack)
     services.start_supervisord(stack)
@@ -128,7 +129,12 @@ def restore(stack: Stack, target_time: str, backup_set: str) -> None:
 
 def urls(stack: Stack) -> dict[str, str]:
     table = {
-        "site (nginx)": stack.url("nginx"),
+        "site (nginx)": stack.site_url(),
+        "site's certificate": (
+            f"{stack.tls_cert}  (STACK_TLS_CERT)"
+            if stack.tls_cert
+            else f"from the local CA {stack.ca_file}  (trust it to verify the site; plain HTTP redirects)"
+        ),
         "Jaeger": stack.url("jaeger-ui"),
         "Prometheus": stack.url("prometheus"),
         "Alertmanager": stack.url("alertmanager"),

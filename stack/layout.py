@@ -3,7 +3,9 @@
 Environment: STACK_DIR (state folder, default var/stack), STACK_REPLICAS (web replicas, default 2),
 STACK_PORT_<NAME> (see ports.py), STACK_SCRAPE_INTERVAL (e.g. 1s; default: Prometheus' global 15 s),
 STACK_READY_TIMEOUT (seconds, default 180), STACK_FAULT_PROXY (1: the app reaches Redis through
-toxiproxy, so the fault drills can slow it down; default 0), WEB_CONCURRENCY and GUNICORN_THREADS
+toxiproxy, so the fault drills can slow it down; default 0), STACK_TLS_CERT and STACK_TLS_KEY (a
+certificate chain and key of your own for nginx; default: one from the stack's local CA, stack/tls.py),
+WEB_CONCURRENCY and GUNICORN_THREADS
 (per replica), IMAGE_MAX_BYTES (passed to the app; nginx's body limit follows it).
 """
 
@@ -31,6 +33,7 @@ SYSTEM_PACKAGES = {
     "prometheus-nginx-exporter": "prometheus-nginx-exporter",
     "mtail": "mtail",
     "prometheus-node-exporter": "prometheus-node-exporter",
+    "prometheus-blackbox-exporter": "prometheus-blackbox-exporter",
     "pgbackrest": "pgbackrest",
 }
 ALERTMANAGER_DIR = REPO / "monitoring" / "alertmanager"
@@ -84,6 +87,9 @@ class Stack:
     ready_timeout: float
     alert_port: int
     fault_proxy: bool = False
+    # The operator's own certificate chain and key for nginx (else the stack's local CA issues one).
+    tls_cert: str = ""
+    tls_key: str = ""
     venv_bin: Path = field(default_factory=lambda: Path(sys.executable).parent)
 
     @classmethod
@@ -104,6 +110,8 @@ class Stack:
             # receivers.yml's port unless STACK_PORT_ALERT_SINK moves this stack's sink elsewhere.
             alert_port=port_table.override("alert-sink", alert_webhook_port(), environ),
             fault_proxy=environ.get("STACK_FAULT_PROXY", "0") == "1",
+            tls_cert=environ.get("STACK_TLS_CERT", ""),
+            tls_key=environ.get("STACK_TLS_KEY", ""),
         )
 
     def environment(self) -> dict[str, str]:
@@ -113,6 +121,8 @@ class Stack:
             "STACK_DIR": str(self.state),
             "STACK_REPLICAS": str(self.replicas),
             port_table.variable("alert-sink"): str(self.alert_port),
+            "STACK_TLS_CERT": self.tls_cert,
+            "STACK_TLS_KEY": self.tls_key,
         }
 
     # Folders and files under the state folder.
@@ -145,6 +155,15 @@ class Stack:
 
     def url(self, name: str, path: str = "/") -> str:
         return f"http://127.0.0.1:{self.ports[name]}{path}"
+
+    def site_url(self, path: str = "/") -> str:
+        """The public site: nginx over HTTPS (its plain-HTTP listener redirects there)."""
+        return f"https://127.0.0.1:{self.ports['nginx-https']}{path}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The local CA that issued nginx's certificate (stack/tls.py): what clients trust."""
+        return self.path("tls", "ca.crt")
 
     def database_url(self, name: str = "tweetstack") -> str:
         return f"postgres://app@127.0.0.1:{self.ports['postgres']}/{name}"

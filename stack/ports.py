@@ -16,7 +16,8 @@ DECLARATIONS = Path(__file__).resolve().parents[1] / "ports.env"
 
 # name: what listens there. Web replica i listens on web + i.
 LISTENERS: dict[str, str] = {
-    "nginx": "nginx, the public site",
+    "nginx": "nginx's plain-HTTP listener (redirects to HTTPS, except /healthz)",
+    "nginx-https": "nginx over HTTPS, the public site",
     "nginx-status": "nginx's internal listener (stub_status for the exporter)",
     "web": "web replica 0 (replica i uses web + i)",
     "postgres": "PostgreSQL",
@@ -39,6 +40,7 @@ LISTENERS: dict[str, str] = {
     "nginx-exporter": "the nginx exporter",
     "mtail": "mtail: nginx's responses by status and upstream errors, from its access log",
     "node-exporter": "the node exporter: the data folder's filesystem, CPU and memory",
+    "blackbox-exporter": "the blackbox exporter: probes the HTTPS listener (certificate expiry)",
     # Only with STACK_FAULT_PROXY=1 (the fault drills): the app reaches Redis through toxiproxy.
     "toxiproxy": "toxiproxy's API (STACK_FAULT_PROXY=1 only)",
     "redis-proxy": "toxiproxy's listener in front of Redis (STACK_FAULT_PROXY=1 only)",

@@ -14,7 +14,7 @@ import shlex
 import string
 from pathlib import Path
 
-from stack import appconfig, pgbackrest
+from stack import appconfig, pgbackrest, tls
 from stack import ports as port_table
 from stack.layout import REPO, Stack, alertmanager_config, find_binary
 
@@ -69,12 +69,27 @@ def upload_form_overhead() -> int:
     return int(appconfig.declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
 
 
-def render_nginx(stack: Stack, image_max_bytes: int) -> None:
+def listen_public(stack: Stack, certificate: tls.TlsFiles) -> str:
+    """The public server's listeners: plain HTTP (redirected by tls.conf) and HTTPS with HTTP/2 (as
+    `listen ... http2`, which Debian 12's nginx 1.22 takes; `http2 on;` needs 1.25)."""
+    https = stack.ports["nginx-https"]
+    return (
+        f"listen 127.0.0.1:{stack.ports['nginx']};\n"
+        f"listen 127.0.0.1:{https} ssl http2;\n"
+        f"ssl_certificate {certificate.cert};\n"
+        f"ssl_certificate_key {certificate.key};\n"
+        f"set $tweetstack_https_port {https};\n"
+        "include tls.conf;\n"
+    )
+
+
+def render_nginx(stack: Stack, image_max_bytes: int, log=lambda message: None) -> None:
+    certificate = tls.ensure(stack, log)
     conf = stack.path("etc", "nginx")
     link_shared(REPO / "nginx", conf)
     servers = "".join(f"server 127.0.0.1:{port};\n" for port in stack.web_ports())
     write(conf / "web-replicas.conf", servers)
-    write(conf / "listen-public.conf", f"listen 127.0.0.1:{stack.ports['nginx']};\n")
+    write(conf / "listen-public.conf", listen_public(stack, certificate))
     write(conf / "listen-internal.conf", f"listen 127.0.0.1:{stack.ports['nginx-status']};\n")
     write(conf / "limits.conf", f"client_max_body_size {image_max_bytes + upload_form_overhead()};\n")
     write(conf / "timeouts.conf", nginx_timeouts(app_timeouts()))
@@ -95,8 +110,16 @@ def _targets(address_groups: list[tuple[list[int], dict]], scrape_interval: str)
     return json.dumps(groups, indent=2) + "\n"
 
 
-def prometheus_jobs() -> dict[str, dict[str, str]]:
+def prometheus_jobs() -> dict[str, dict]:
     return json.loads((REPO / "monitoring" / "prometheus" / "jobs.json").read_text())
+
+
+def probe_labels(target: dict, port_of: dict[str, int]) -> dict[str, str]:
+    """A probing job's target label: the URL its exporter probes (jobs.json's "probe"), on loopback here."""
+    probe = target.get("probe")
+    if not probe:
+        return {}
+    return {"__param_target": f"https://127.0.0.1:{port_of[probe['port']]}{probe['path']}"}
 
 
 def render_prometheus(stack: Stack, metrics_token: str) -> None:
@@ -105,7 +128,9 @@ def render_prometheus(stack: Stack, metrics_token: str) -> None:
     # monitoring/prometheus/jobs.json: each job's service and its port's ports.env name.
     port_of = {port_table.service_variable(name): port for name, port in stack.ports.items()}
     jobs = {
-        job: [([port_of[target["port"]]], {})] for job, target in prometheus_jobs().items() if job != "web"
+        job: [([port_of[target["port"]]], probe_labels(target, port_of))]
+        for job, target in prometheus_jobs().items()
+        if job != "web"
     }
     jobs["web"] = [
         ([port], {"service_instance": name})
@@ -162,8 +187,12 @@ def web_environment(stack: Stack, index: int, django_secret: str, metrics_token:
 
 
 def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
-    """Production settings on plain-HTTP loopback; the same for the replicas and manage.py."""
-    origins = [f"http://{host}:{stack.ports['nginx']}" for host in ("127.0.0.1", "localhost")]
+    """Production settings behind nginx's HTTPS on loopback; the same for the replicas and manage.py.
+
+    SSL redirect, Secure cookies and HSTS are on, as in any production: nginx terminates TLS and tells
+    the app (X-Forwarded-Proto); the health and metrics paths the stack probes directly are exempt.
+    """
+    origins = [f"https://{host}:{stack.ports['nginx-https']}" for host in ("127.0.0.1", "localhost")]
     env = (
         base_environment()
         | {
@@ -171,8 +200,6 @@ def django_environment(stack: Stack, django_secret: str) -> dict[str, str]:
             "DJANGO_SECRET_KEY": django_secret,
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "DJANGO_CSRF_TRUSTED_ORIGINS": ",".join(origins),
-            "DJANGO_SECURE_SSL_REDIRECT": "false",
-            "DJANGO_SECURE_COOKIES": "false",
             "DATABASE_URL": stack.database_url(),
             "REDIS_URL": stack.app_redis_url(),
             "DJANGO_MEDIA_ROOT": str(stack.www / "media"),
@@ -362,6 +389,17 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
             base,
             {},
         ),
+        # Probes nginx's HTTPS listener for Prometheus' job tls (the certificate's expiry).
+        "blackbox-exporter": (
+            f"{find_binary('prometheus-blackbox-exporter')}"
+            f" --config.file={REPO / 'monitoring' / 'blackbox' / 'blackbox.yml'}"
+            f" --web.listen-address=127.0.0.1:{p['blackbox-exporter']}"
+            # A probe gets the scrape's timeout less this offset (default 0.5 s): with the tests'
+            # STACK_SCRAPE_INTERVAL=500ms the default left none, and every probe failed at once.
+            " --timeout-offset=0.1",
+            base,
+            {},
+        ),
         "node-exporter": (
             f"{find_binary('prometheus-node-exporter')} --web.listen-address=127.0.0.1:{p['node-exporter']}"
             " --collector.disable-defaults --collector.filesystem --collector.cpu --collector.meminfo"
@@ -425,7 +463,7 @@ def alertmanager_path(stack: Stack) -> Path:
     return stack.path("etc", "alertmanager", "alertmanager.yml")
 
 
-def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> dict:
+def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int, log=print) -> dict:
     django_secret = secret(stack, "django-secret-key", 50)
     metrics_token = secret(stack, "metrics-token", 32)
     for folder in ("logs", "run", "data/redis", "data/prometheus", "data/alertmanager", "data/otelcol"):
@@ -433,7 +471,7 @@ def render_all(stack: Stack, binaries: dict[str, str], image_max_bytes: int) -> 
     pgbackrest.prepare(stack)
     for name in stack.web_names():
         stack.path("run", "metrics", name).mkdir(parents=True, exist_ok=True)
-    render_nginx(stack, image_max_bytes)
+    render_nginx(stack, image_max_bytes, log)
     render_prometheus(stack, metrics_token)
     render_alertmanager(stack)
     if stack.fault_proxy:

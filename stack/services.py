@@ -3,6 +3,7 @@
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 import urllib.error
@@ -157,12 +158,22 @@ def create_database(stack: Stack, name: str = "tweetstack") -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def http_ok(url: str, timeout: float = 2.0) -> bool:
+def http_ok(url: str, timeout: float = 2.0, context: ssl.SSLContext | None = None) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310  (loopback URLs)
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310
             return response.status == 200
     except (urllib.error.URLError, OSError):
         return False
+
+
+def nginx_ok(stack: Stack) -> bool:
+    """nginx answers on both listeners, over HTTPS with a chain the stack's CA verifies. An operator's
+    own certificate (STACK_TLS_CERT) names their host, not 127.0.0.1: then the plain listener only."""
+    if not http_ok(stack.url("nginx", "/healthz")):
+        return False
+    if stack.tls_cert:
+        return True
+    return http_ok(stack.site_url("/healthz"), context=ssl.create_default_context(cafile=stack.ca_file))
 
 
 def postgres_ok(stack: Stack) -> bool:
@@ -199,7 +210,7 @@ def probes(stack: Stack) -> dict:
         "postgres": lambda: postgres_ok(stack),
         "redis": lambda: redis_ok(stack),
         "toxiproxy": lambda: http_ok(stack.url("toxiproxy", "/version")),
-        "nginx": lambda: http_ok(stack.url("nginx", "/healthz")),
+        "nginx": lambda: nginx_ok(stack),
         "otelcol": lambda: http_ok(stack.url("otelcol-health")),
         "jaeger": lambda: http_ok(stack.url("jaeger-health", "/status")),
         "prometheus": lambda: http_ok(stack.url("prometheus", "/-/ready")),
@@ -210,6 +221,7 @@ def probes(stack: Stack) -> dict:
         "nginx-exporter": lambda: http_ok(stack.url("nginx-exporter", "/metrics")),
         "mtail": lambda: http_ok(stack.url("mtail", "/metrics")),
         "node-exporter": lambda: http_ok(stack.url("node-exporter", "/metrics")),
+        "blackbox-exporter": lambda: http_ok(stack.url("blackbox-exporter", "/-/healthy")),
         # A loop with no port: up once supervisor keeps it running (its first run then starts).
         "checklist": lambda: running(stack, "checklist"),
         "backup": lambda: running(stack, "backup"),

@@ -11,7 +11,10 @@ resource "docker_container" "checklist" {
   network_mode = "container:${docker_container.nginx.id}"
   command = [
     "python", "-m", "checklist", "--every",
-    "--url", "http://localhost:${local.ports.nginx}",
+    "--url", "https://localhost:${local.ports.nginx_https}",
+    # The certificate is verified for the site's name (it need not name localhost) with var.tls_ca_file.
+    "--server-name", coalesce(var.tls_server_name, var.allowed_hosts[0]),
+    "--ca-file", "/etc/tweetstack/tls/ca.crt",
     "--prometheus", "http://prometheus:${local.ports.prometheus}",
     "--manage", "python /app/app/manage.py",
   ]
@@ -20,6 +23,10 @@ resource "docker_container" "checklist" {
   volumes {
     volume_name    = docker_volume.data["backup-status"].name
     container_path = dirname(local.backup_status_file)
+  }
+  upload {
+    file    = "/etc/tweetstack/tls/ca.crt"
+    content = file(var.tls_ca_file)
   }
   read_only = true
   tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }

@@ -19,8 +19,9 @@ locals {
     trimspace(split("=", line)[0]) => trimspace(split("=", line)[1])
     if can(regex("^[A-Z0-9_]+_PORT=", line))
   }
-  ports       = { for name, port in local.port_variables : lower(trimsuffix(name, "_PORT")) => tonumber(port) }
-  public_port = coalesce(var.public_port, local.ports.nginx)
+  ports             = { for name, port in local.port_variables : lower(trimsuffix(name, "_PORT")) => tonumber(port) }
+  public_port       = coalesce(var.public_port, local.ports.nginx)
+  https_public_port = coalesce(var.https_public_port, local.ports.nginx_https)
 
   # Alertmanager's one config file: the routes, then the receivers var.alerting picks (the native stack
   # and Compose join the same two files).
@@ -157,6 +158,7 @@ resource "docker_image" "pulled" {
   for_each = toset([
     "POSTGRES_IMAGE", "REDIS_IMAGE", "PROMETHEUS_IMAGE", "ALERTMANAGER_IMAGE", "JAEGER_IMAGE", "GRAFANA_IMAGE", "LOKI_IMAGE",
     "POSTGRES_EXPORTER_IMAGE", "REDIS_EXPORTER_IMAGE", "NGINX_EXPORTER_IMAGE", "NODE_EXPORTER_IMAGE",
+    "BLACKBOX_EXPORTER_IMAGE",
   ])
   name         = local.images[each.key]
   keep_locally = true

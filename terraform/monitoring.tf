@@ -15,8 +15,15 @@ locals {
 
   # file_sd target lists, one per job of monitoring/prometheus/jobs.json (its service and port).
   prometheus_jobs = merge(
+    # A probing job (tls) lists its exporter, labelled with the URL it probes (the probe's hostname).
     { for job, target in jsondecode(file("${local.repo}/monitoring/prometheus/jobs.json")) :
-      job => [{ targets = ["${target.service}:${local.port_variables[target.port]}"], labels = {} }]
+      job => [{
+        targets = ["${target.service}:${local.port_variables[target.port]}"]
+        labels = try(
+          { __param_target = "https://${target.probe.service}:${local.port_variables[target.probe.port]}${target.probe.path}" },
+          {},
+        )
+      }]
     },
     {
       web = [for index, container in docker_container.web : {
@@ -454,4 +461,38 @@ resource "docker_container" "node_exporter" {
   memory     = 64
   log_driver = "json-file"
   log_opts   = local.log_opts
+}
+
+# Probes nginx's HTTPS listener for Prometheus' job tls (the certificate's expiry), with the shared
+# monitoring/blackbox/blackbox.yml.
+resource "docker_container" "blackbox_exporter" {
+  name     = "${var.project}-blackbox-exporter"
+  hostname = "blackbox-exporter"
+  image    = docker_image.pulled["BLACKBOX_EXPORTER_IMAGE"].image_id
+  command = [
+    "--config.file=/etc/blackbox_exporter/config.yml",
+    "--web.listen-address=:${local.ports.blackbox_exporter}",
+  ]
+  upload {
+    file    = "/etc/blackbox_exporter/config.yml"
+    content = file("${local.repo}/monitoring/blackbox/blackbox.yml")
+  }
+  networks_advanced {
+    name    = docker_network.back.id
+    aliases = ["blackbox-exporter"]
+  }
+  healthcheck {
+    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.blackbox_exporter}/-/healthy"]
+    interval = "15s"
+    timeout  = "3s"
+    retries  = 3
+  }
+  read_only  = true
+  wait       = true
+  restart    = "unless-stopped"
+  memory     = 64
+  log_driver = "json-file"
+  log_opts   = local.log_opts
+
+  depends_on = [docker_container.nginx]
 }

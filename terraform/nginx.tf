@@ -1,5 +1,6 @@
 # nginx in front of the web replicas: the shared nginx/ configs uploaded as they are, plus the five
-# address files they include (and timeouts.conf), rendered here (see the header of nginx/nginx.conf).
+# address files they include (and timeouts.conf), rendered here (see the header of nginx/nginx.conf),
+# and the certificate and key it serves HTTPS with, from files (var.tls_cert_file, var.tls_key_file).
 
 locals {
   nginx_conf_dir = "/etc/tweetstack/nginx"
@@ -7,7 +8,16 @@ locals {
     "web-replicas.conf" = templatefile("${path.module}/templates/nginx-web-replicas.conf.tftpl", {
       servers = [for container in docker_container.web : "${container.hostname}:${local.ports.web}"]
     })
-    "listen-public.conf"   = "listen ${local.ports.nginx};\n"
+    # Plain HTTP (redirected to HTTPS by tls.conf, but /healthz) and HTTPS with HTTP/2.
+    "listen-public.conf" = join("", [
+      "listen ${local.ports.nginx};\n",
+      "listen ${local.ports.nginx_https} ssl;\n",
+      "http2 on;\n",
+      "ssl_certificate ${local.nginx_tls_dir}/server.crt;\n",
+      "ssl_certificate_key ${local.nginx_tls_dir}/server.key;\n",
+      "set $tweetstack_https_port ${local.https_public_port};\n",
+      "include tls.conf;\n",
+    ])
     "listen-internal.conf" = "listen ${local.ports.nginx_status};\n"
     "limits.conf"          = "client_max_body_size ${local.client_max_body_size};\n"
     # From app/config/timeouts.env, the one declaration of every timeout (as stack/render.py renders it).
@@ -21,6 +31,12 @@ locals {
     "access-log.conf" = "access_log ${local.nginx_access_log} json;\n"
   }
   nginx_access_log = "logs/access.log"
+  # The certificate chain and key, from the files var.tls_cert_file and var.tls_key_file.
+  nginx_tls_dir = "/etc/tweetstack/tls"
+  nginx_tls = {
+    "server.crt" = file(var.tls_cert_file)
+    "server.key" = sensitive(file(var.tls_key_file))
+  }
   timeouts = {
     for line in split("\n", file("${local.repo}/app/config/timeouts.env")) :
     trimspace(split("=", line)[0]) => trimspace(split("=", line)[1])
@@ -42,9 +58,23 @@ resource "docker_container" "nginx" {
     }
   }
 
+  # Uploaded again, and nginx recreated, when the files change (a renewed certificate).
+  dynamic "upload" {
+    for_each = nonsensitive(toset(keys(local.nginx_tls)))
+    content {
+      file    = "${local.nginx_tls_dir}/${upload.value}"
+      content = local.nginx_tls[upload.value]
+    }
+  }
+
   ports {
     internal = local.ports.nginx
     external = local.public_port
+    ip       = var.public_bind_address
+  }
+  ports {
+    internal = local.ports.nginx_https
+    external = local.https_public_port
     ip       = var.public_bind_address
   }
   networks_advanced {

@@ -2,8 +2,8 @@
 # Docker host's loopback or its internal network only).
 
 output "site_url" {
-  description = "The public site (nginx)."
-  value       = "http://${var.public_bind_address == "0.0.0.0" ? "localhost" : var.public_bind_address}:${local.public_port}/"
+  description = "The public site (nginx over HTTPS; its plain-HTTP port redirects there)."
+  value       = "https://${var.public_bind_address == "0.0.0.0" ? "localhost" : var.public_bind_address}:${local.https_public_port}/"
 }
 
 output "grafana_url" {

@@ -95,20 +95,62 @@ variable "allowed_hosts" {
   }
 }
 
-variable "tls_terminated_upstream" {
-  description = "True when TLS terminates in front of nginx: Django then redirects to https and marks cookies Secure."
-  type        = bool
-  default     = false
+variable "tls_cert_file" {
+  description = "Path (on the machine running terraform) of the certificate chain nginx serves over HTTPS, PEM: the leaf first, then its intermediates."
+  type        = string
+
+  validation {
+    condition     = fileexists(var.tls_cert_file)
+    error_message = "tls_cert_file must be the path of an existing file (the certificate chain, PEM)."
+  }
+}
+
+variable "tls_key_file" {
+  description = "Path (on the machine running terraform) of the certificate's private key, PEM. Its content is uploaded into nginx and kept in the state, as the other secrets are."
+  type        = string
+
+  validation {
+    condition     = fileexists(var.tls_key_file)
+    error_message = "tls_key_file must be the path of an existing file (the private key, PEM)."
+  }
+}
+
+variable "tls_ca_file" {
+  description = "Path of the CA bundle the checklist verifies the site's certificate with: a public CA's roots, or the CA that issued it."
+  type        = string
+  default     = "/etc/ssl/certs/ca-certificates.crt"
+
+  validation {
+    condition     = fileexists(var.tls_ca_file)
+    error_message = "tls_ca_file must be the path of an existing file (a CA bundle, PEM)."
+  }
+}
+
+variable "tls_server_name" {
+  description = "The name the certificate is issued for, which the checklist verifies (default: the first of allowed_hosts)."
+  type        = string
+  default     = null
 }
 
 variable "public_port" {
-  description = "Host port nginx is published on (default: nginx's own, NGINX_PORT of ports.env)."
+  description = "Host port nginx's plain-HTTP listener is published on (default: nginx's own, NGINX_PORT of ports.env); it redirects to HTTPS, except /healthz."
   type        = number
   default     = null
 
   validation {
     condition     = var.public_port == null ? true : var.public_port >= 1 && var.public_port <= 65535
     error_message = "public_port must be a TCP port (1-65535)."
+  }
+}
+
+variable "https_public_port" {
+  description = "Host port nginx's HTTPS listener is published on, the site's (default: nginx's own, NGINX_HTTPS_PORT of ports.env)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.https_public_port == null ? true : var.https_public_port >= 1 && var.https_public_port <= 65535
+    error_message = "https_public_port must be a TCP port (1-65535)."
   }
 }
 

@@ -4,12 +4,13 @@
 locals {
   # Production settings, the same for the replicas and the migration container.
   django_env = {
-    DJANGO_SETTINGS_MODULE      = "config.settings.production"
-    DJANGO_SECRET_KEY           = var.django_secret_key
-    DJANGO_ALLOWED_HOSTS        = join(",", var.allowed_hosts)
-    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "${var.tls_terminated_upstream ? "https" : "http"}://${host}${var.tls_terminated_upstream ? "" : ":${local.public_port}"}"])
-    DJANGO_SECURE_SSL_REDIRECT  = tostring(var.tls_terminated_upstream)
-    DJANGO_SECURE_COOKIES       = tostring(var.tls_terminated_upstream)
+    DJANGO_SETTINGS_MODULE = "config.settings.production"
+    DJANGO_SECRET_KEY      = var.django_secret_key
+    DJANGO_ALLOWED_HOSTS   = join(",", var.allowed_hosts)
+    # nginx terminates TLS (nginx.tf) and tells the app (X-Forwarded-Proto): redirects and Secure cookies.
+    DJANGO_CSRF_TRUSTED_ORIGINS = join(",", [for host in var.allowed_hosts : "https://${host}${local.https_public_port == 443 ? "" : ":${local.https_public_port}"}"])
+    DJANGO_SECURE_SSL_REDIRECT  = "true"
+    DJANGO_SECURE_COOKIES       = "true"
     DJANGO_SERVE_MEDIA          = "false"
     DATABASE_URL                = "postgres://${local.postgres_user}:${var.postgres_password}@postgres:${local.ports.postgres}/${local.postgres_db}"
     REDIS_URL                   = "redis://redis:${local.ports.redis}/0"

@@ -4,7 +4,8 @@ Run by the `prometheus-targets` service of docker-compose.yml (in the app image,
 Each job of JOBS_FILE (monitoring/prometheus/jobs.json) is a service name and the ports.env name of
 its port, whose value comes from the environment (the service's env_file is ports.env). The web
 service name resolves to every replica's address (Docker's DNS), so the `web` list follows scaling;
-each address is labelled with its container's name (service_instance). Environment:
+each address is labelled with its container's name (service_instance). A job with a "probe" (tls)
+lists its exporter, labelled with the URL it probes (__param_target). Environment:
   TARGETS_DIR     where prometheus.yml's targets/*.json are written
   JOBS_FILE       jobs.json
   <NAME>_PORT     each port jobs.json names (ports.env)
@@ -43,15 +44,24 @@ def web_groups(host: str, port: str) -> list[dict]:
     return groups
 
 
+def probe_labels(target: dict) -> dict:
+    """The URL a probing job's exporter probes: the probe's service by its Compose name."""
+    probe = target.get("probe")
+    if not probe:
+        return {}
+    return {"__param_target": f"https://{probe['service']}:{os.environ[probe['port']]}{probe['path']}"}
+
+
 def main(argv: list[str]) -> int:
     directory = os.environ["TARGETS_DIR"]
     with open(os.environ["JOBS_FILE"]) as handle:
         jobs = {
-            job: (target["service"], os.environ[target["port"]]) for job, target in json.load(handle).items()
+            job: (target["service"], os.environ[target["port"]], probe_labels(target))
+            for job, target in json.load(handle).items()
         }
-    host, port = jobs.pop("web")
-    for job, (service, service_port) in jobs.items():
-        write(directory, job, [{"targets": [f"{service}:{service_port}"], "labels": {}}])
+    host, port, _ = jobs.pop("web")
+    for job, (service, service_port, labels) in jobs.items():
+        write(directory, job, [{"targets": [f"{service}:{service_port}"], "labels": labels}])
     while True:
         write(directory, "web", web_groups(host, port))
         if "--once" in argv:

@@ -21,12 +21,55 @@ variables {
   postgres_password      = "test-postgres-password"
   metrics_token          = "test-metrics-token-0123456789"
   grafana_admin_password = "test-grafana-password"
+  # Plan mode never parses the certificate files: any existing file stands in for them.
+  tls_cert_file = "tests/stack.tftest.hcl"
+  tls_key_file  = "tests/stack.tftest.hcl"
+  tls_ca_file   = "tests/stack.tftest.hcl"
   # Used only where a run sets alerting = "production".
   alert_secrets = {
     pagerduty_routing_key = "test-routing-key"
     slack_webhook_url     = "https://hooks.slack.invalid/services/T/B/X"
     smtp_password         = "test-smtp-password"
     watchdog_token        = "test-watchdog-token"
+  }
+}
+
+run "nginx_serves_https_from_the_given_files_and_the_checklist_verifies_it" {
+  command = plan
+
+  variables {
+    allowed_hosts     = ["tweets.example.com"]
+    https_public_port = 443
+  }
+
+  assert {
+    condition     = strcontains(local.nginx_rendered["listen-public.conf"], "listen ${local.ports.nginx_https} ssl;\nhttp2 on;\n")
+    error_message = "nginx's public server must listen with TLS and HTTP/2 on NGINX_HTTPS_PORT"
+  }
+
+  assert {
+    condition     = strcontains(local.nginx_rendered["listen-public.conf"], "set $tweetstack_https_port 443;\ninclude tls.conf;\n")
+    error_message = "plain HTTP must redirect to the published HTTPS port (tls.conf)"
+  }
+
+  assert {
+    condition     = jsonencode([for p in docker_container.nginx.ports : [p.internal, p.external]]) == jsonencode([[local.ports.nginx, local.ports.nginx], [local.ports.nginx_https, 443]])
+    error_message = "nginx must publish its plain and HTTPS listeners"
+  }
+
+  assert {
+    condition     = nonsensitive(local.nginx_tls["server.key"]) == file("tests/stack.tftest.hcl")
+    error_message = "nginx's key must be the content of tls_key_file"
+  }
+
+  assert {
+    condition     = contains(docker_container.web[0].env, "DJANGO_CSRF_TRUSTED_ORIGINS=https://tweets.example.com")
+    error_message = "the trusted origin is the HTTPS site (no port on 443)"
+  }
+
+  assert {
+    condition     = jsonencode(slice(docker_container.checklist.command, 4, 10)) == jsonencode(["--url", "https://localhost:${local.ports.nginx_https}", "--server-name", "tweets.example.com", "--ca-file", "/etc/tweetstack/tls/ca.crt"])
+    error_message = "the checklist must check the HTTPS site, verified for allowed_hosts[0]"
   }
 }
 
@@ -53,8 +96,9 @@ run "three_replicas_behind_nginx_and_prometheus" {
       "/etc/tweetstack/nginx/web-replicas.conf", "/etc/tweetstack/nginx/listen-public.conf",
       "/etc/tweetstack/nginx/listen-internal.conf", "/etc/tweetstack/nginx/limits.conf",
       "/etc/tweetstack/nginx/access-log.conf", "/etc/tweetstack/nginx/timeouts.conf",
+      "/etc/tweetstack/nginx/tls.conf", "/etc/tweetstack/tls/server.crt", "/etc/tweetstack/tls/server.key",
     ])
-    error_message = "nginx must get the shared nginx/*.conf and the six files they include"
+    error_message = "nginx must get the shared nginx/*.conf, the six files they include, and the certificate and key"
   }
 
   assert {

@@ -26,6 +26,7 @@ SHARED_CONFIGS = [
     REPO / "monitoring" / "jaeger" / "config.yaml",
     REPO / "monitoring" / "mtail" / "nginx.mtail",
     REPO / "monitoring" / "postgres-exporter" / "queries.yaml",
+    REPO / "monitoring" / "blackbox" / "blackbox.yml",
     *sorted((REPO / "postgres").glob("*.conf")),
 ]
 
@@ -198,6 +199,19 @@ def test_scrape_interval_override_is_a_target_label_not_a_copied_config(rendered
     assert rendered.path("etc", "prometheus", "prometheus.yml").resolve() == (
         REPO / "monitoring" / "prometheus" / "prometheus.yml"
     )
+
+
+def test_the_blackbox_exporter_accepts_its_config():
+    blackbox = tool("prometheus-blackbox-exporter", "prometheus-blackbox-exporter")
+    run(blackbox, f"--config.file={REPO / 'monitoring' / 'blackbox' / 'blackbox.yml'}", "--config.check")
+
+
+def test_the_tls_job_probes_the_https_listener_through_the_blackbox_exporter(rendered):
+    import json
+
+    groups = json.loads(rendered.path("etc", "prometheus", "targets", "tls.json").read_text())
+    assert [group["targets"] for group in groups] == [[f"127.0.0.1:{rendered.ports['blackbox-exporter']}"]]
+    assert groups[0]["labels"]["__param_target"] == rendered.site_url("/healthz")
 
 
 def test_alertmanager_accepts_its_config(rendered):

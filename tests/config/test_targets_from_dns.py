@@ -45,3 +45,14 @@ def test_an_unresolvable_web_service_is_an_empty_list_not_a_crash(tmp_path):
     result = run_once(tmp_path, "no-such-service.invalid", {}, {"WEB_PORT": "8000"})
     assert result.returncode == 0, result.stderr
     assert json.loads((tmp_path / "targets" / "web.json").read_text()) == []
+
+
+def test_a_probing_job_lists_its_exporter_labelled_with_the_url_it_probes(tmp_path):
+    probe = {"service": "nginx", "port": "NGINX_HTTPS_PORT", "path": "/healthz"}
+    jobs = {"tls": {"service": "blackbox-exporter", "port": "BLACKBOX_EXPORTER_PORT", "probe": probe}}
+    ports = {"WEB_PORT": "8001", "BLACKBOX_EXPORTER_PORT": "9116", "NGINX_HTTPS_PORT": "8444"}
+    result = run_once(tmp_path, "localhost", jobs, ports)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "targets" / "tls.json").read_text()) == [
+        {"targets": ["blackbox-exporter:9116"], "labels": {"__param_target": "https://nginx:8444/healthz"}}
+    ]

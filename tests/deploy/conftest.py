@@ -38,13 +38,21 @@ TEST_ENV = {
     "POSTGRES_PASSWORD": "test-postgres-password",
     "DJANGO_SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
     "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
-    "DJANGO_CSRF_TRUSTED_ORIGINS": "http://localhost:8080",
-    "DJANGO_SECURE_SSL_REDIRECT": "false",
-    "DJANGO_SECURE_COOKIES": "false",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://localhost:8443",
+    "DJANGO_SECURE_SSL_REDIRECT": "true",
+    "DJANGO_SECURE_COOKIES": "true",
     "METRICS_TOKEN": "test-metrics-token-0123456789",
     "GRAFANA_ADMIN_USER": "admin",
     "GRAFANA_ADMIN_PASSWORD": "test-grafana-password",
     "NGINX_PUBLISH": "127.0.0.1:8080",
+    "NGINX_HTTPS_PUBLISH": "127.0.0.1:8443",
+    "NGINX_HTTPS_PUBLIC_PORT": "8443",
+    # The static tests only load the files; the live ones issue a certificate from a local CA
+    # (tls_files) and point these at it.
+    "TLS_CERT_FILE": "/run/tweetstack-test/tls/server.crt",
+    "TLS_KEY_FILE": "/run/tweetstack-test/tls/server.key",
+    "TLS_SERVER_NAME": "localhost",
+    "TLS_CA_FILE": "/run/tweetstack-test/tls/ca.crt",
     "SENTRY_DSN": "",
 }
 

@@ -1,9 +1,11 @@
 """What the live deployment tests do through a deployment's published nginx, as a user would: a
-cookie-keeping browser (sign up, post a tweet with an image), plain HTTP, and waiting for a condition.
-Nothing here knows whether Compose or Terraform made the deployment."""
+cookie-keeping browser (sign up, post a tweet with an image), HTTPS verified against the local CA the
+test issued nginx's certificate from, and waiting for a condition. Nothing here knows whether Compose
+or Terraform made the deployment."""
 
 import io
 import json
+import os
 import re
 import time
 import urllib.error
@@ -15,7 +17,10 @@ from http.cookiejar import CookieJar
 
 from PIL import Image
 
+from stack import tls
+from stack.layout import Stack
 from stack.ports import declared
+from tests import https
 
 # ports.env, where every runtime's ports are declared: the tests address services by it too.
 PORTS = declared()
@@ -23,6 +28,21 @@ PORTS = declared()
 PROMETHEUS_URL = f"http://prometheus:{PORTS['PROMETHEUS_PORT']}"
 JAEGER_URL = f"http://jaeger:{PORTS['JAEGER_UI_PORT']}"
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# nginx's user in our nginx image (Dockerfile): it reads the key from a bind-mounted file.
+NGINX_UID = 101
+
+
+def tls_files(folder) -> tls.TlsFiles:
+    """A local CA and a certificate for localhost and 127.0.0.1, as the native stack makes them, for
+    nginx to be given as files; every HTTPS request of the session then verifies against that CA."""
+    paths = tls.ensure(Stack.from_env({"STACK_DIR": str(folder)}))
+    if os.geteuid() == 0:
+        os.chown(paths.key, NGINX_UID, NGINX_UID)
+    # The folders are the test's temporary ones: nginx's user must reach the files inside.
+    for parent in (paths.key.parent, paths.key.parent.parent):
+        parent.chmod(0o755)
+    https.trust(paths.ca_cert)
+    return paths
 
 
 @dataclass
@@ -81,10 +101,14 @@ class Browser:
     def __init__(self, site: str):
         self.site = site
         self.jar = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect, https.handler()
+        )
 
     def request(self, path: str, *, data: bytes | None = None, headers: dict | None = None) -> Response:
-        request = urllib.request.Request(self.site + path, data=data, headers=headers or {})
+        # A form post carries its Origin, as a browser's does: Django's CSRF check over HTTPS wants it.
+        origin = {"Origin": self.site} if data is not None else {}
+        request = urllib.request.Request(self.site + path, data=data, headers=origin | (headers or {}))
         try:
             with self.opener.open(request, timeout=30) as response:
                 return Response(response.status, dict(response.headers), response.read())

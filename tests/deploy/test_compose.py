@@ -7,8 +7,10 @@ import re
 import pytest
 
 from stack import render
+from stack.ports import declared
 from tests.deploy.conftest import COMPOSE_FILES, REPO, TEST_ENV, run
 
+PORTS = declared()
 SECRETS = ["POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "METRICS_TOKEN", "GRAFANA_ADMIN_PASSWORD"]
 # Containers that run to completion; the others depend on their exit code, not their health.
 ONE_SHOT = {"migrate"}
@@ -210,8 +212,29 @@ def test_addresses_agree_with_the_images_and_shared_configs(compose_prod):
     internal = re.search(r"listen (\d+);", configs["nginx-listen-internal"]["content"]).group(1)
     assert f":{internal}/stub_status" in " ".join(services["nginx"]["healthcheck"]["test"])
     assert f"nginx:{internal}/stub_status" in " ".join(services["nginx-exporter"]["command"])
-    public = re.search(r"listen (\d+);", configs["nginx-listen-public"]["content"]).group(1)
-    assert [str(p["target"]) for p in services["nginx"]["ports"]] == [public]
+    # The public listeners, plain and TLS, are the ports published.
+    public = re.findall(r"^listen (\d+)(?: ssl)?;$", configs["nginx-listen-public"]["content"], re.M)
+    assert [str(p["target"]) for p in services["nginx"]["ports"]] == public
+    assert re.search(
+        rf"^listen {PORTS['NGINX_HTTPS_PORT']} ssl;$", configs["nginx-listen-public"]["content"], re.M
+    )
+
+
+def test_nginx_serves_the_certificate_from_files_and_the_checklist_verifies_it(compose_prod):
+    secrets = compose_prod["secrets"]
+    assert secrets["tls-certificate"]["file"] == TEST_ENV["TLS_CERT_FILE"]
+    assert secrets["tls-key"]["file"] == TEST_ENV["TLS_KEY_FILE"]
+    nginx = compose_prod["services"]["nginx"]
+    assert {secret["source"] for secret in nginx["secrets"]} == {"tls-certificate", "tls-key"}
+    listen = compose_prod["configs"]["nginx-listen-public"]["content"]
+    assert "ssl_certificate /run/secrets/tls-certificate;" in listen
+    assert "ssl_certificate_key /run/secrets/tls-key;" in listen
+    assert "include tls.conf;" in listen
+    assert mounts(nginx)["/etc/tweetstack/nginx/tls.conf"] == "nginx/tls.conf"
+    command = compose_prod["services"]["checklist"]["command"]
+    assert command[command.index("--url") + 1] == f"https://localhost:{PORTS['NGINX_HTTPS_PORT']}"
+    assert command[command.index("--server-name") + 1] == TEST_ENV["TLS_SERVER_NAME"]
+    assert command[command.index("--ca-file") + 1] == "/run/secrets/tls-ca"
 
 
 def test_alert_receiver_listens_where_alertmanager_posts(compose_prod):

@@ -15,7 +15,7 @@ import uuid
 import pytest
 
 from tests.deploy.conftest import TERRAFORM_DIR, TEST_ENV, run
-from tests.deploy.live import JAEGER_URL, PROMETHEUS_URL, Browser, http, png_bytes, wait_until
+from tests.deploy.live import JAEGER_URL, PROMETHEUS_URL, Browser, http, png_bytes, tls_files, wait_until
 from tests.deploy.test_compose_live import OFFLINE_BACKUP_ARGS
 from tests.harness import free_port
 
@@ -35,7 +35,10 @@ class TerraformDeployment:
         self.engine = engine
         self.folder = folder
         self.state = folder / "terraform.tfstate"
-        self.port = free_port()
+        self.port, self.https_port = free_port(), free_port()
+        # nginx's certificate and key from a local CA, uploaded from these files; the checklist and
+        # the tests verify the site against that CA.
+        self.tls = tls_files(folder / "tls")
         build = run(["bash", str(TERRAFORM_DIR / "provider" / "build.sh")], timeout=1800)
         config_file = build.stdout.strip().split("=", 1)[1].strip("'\"")
         self.env = engine.env | {
@@ -61,6 +64,11 @@ class TerraformDeployment:
             "project": PROJECT,
             "web_replicas": replicas,
             "public_port": self.port,
+            "https_public_port": self.https_port,
+            "tls_cert_file": str(self.tls.cert),
+            "tls_key_file": str(self.tls.key),
+            "tls_ca_file": str(self.tls.ca_cert),
+            "tls_server_name": "localhost",
             "public_bind_address": "127.0.0.1",
             "allowed_hosts": ["127.0.0.1", "localhost"],
             "django_secret_key": TEST_ENV["DJANGO_SECRET_KEY"],
@@ -86,7 +94,7 @@ class TerraformDeployment:
 
     @property
     def site(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"https://127.0.0.1:{self.https_port}"
 
     def fetch_inside(self, url: str) -> tuple[int, str]:
         code = (
@@ -190,6 +198,10 @@ def test_the_checklist_container_runs_on_its_schedule_and_its_results_are_export
         "no checklist results exported",
     )
     assert {"security.debug_off", "scaling.replicas"} <= {sample["metric"]["item"] for sample in exported}
+    # Behind nginx's TLS, the items that need it pass (2) like the others.
+    tls_items = {"security.check_deploy", "security.hsts", "security.cookies"}
+    statuses = {sample["metric"]["item"]: sample["value"][1] for sample in exported}
+    assert {item: statuses.get(item) for item in tls_items} == dict.fromkeys(tls_items, "2"), statuses
 
 
 def test_apply_with_one_replica_leaves_one_container_upstream_and_target(deployment):

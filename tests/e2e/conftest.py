@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from stack import ports as port_table
+from tests import https
 from tests.harness import free_port, free_ports
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,7 +99,12 @@ class RunningStack:
 
     @property
     def site(self) -> str:
-        return self.url("nginx").rstrip("/")
+        """The public site: nginx over HTTPS, its certificate issued by the stack's local CA."""
+        return f"https://127.0.0.1:{self.ports['nginx-https']}"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.state / "tls" / "ca.crt"
 
     def web_port(self, index: int) -> int:
         return self.ports["web"] + index
@@ -211,6 +217,8 @@ def stack() -> RunningStack:
         # A cold build of the collector and Jaeger (scripts/build-otel.sh) takes minutes; warm, none.
         result = _stack_command(state, env, "up", timeout=1200)
         assert result.returncode == 0, f"stack up failed:\n{result.stdout}\n{result.stderr}"
+        # Every request of the tests verifies the site's certificate against the stack's own CA.
+        https.trust(running.ca_file)
         yield running
     finally:
         _stack_command(state, env, "down", timeout=180)

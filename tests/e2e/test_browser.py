@@ -1,7 +1,12 @@
-"""A user in headless Chromium, through nginx: sign up, post with an image, see it, like it, log out."""
+"""A user in headless Chromium, through nginx over HTTPS (the stack's CA trusted): sign up, post with an
+image, see it, like it, log out."""
 
 import io
+import os
+import shutil
+import subprocess
 import uuid
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -17,16 +22,35 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def page():
-    from pathlib import Path
+def trusting_home(home: Path, ca_file: Path) -> Path:
+    """A HOME whose NSS database (~/.pki/nssdb, which Chromium on Linux reads its local trust anchors
+    from) trusts the stack's CA to issue server certificates: Chromium then verifies the site's chain
+    and name as for any site, with no certificate error ignored."""
+    certutil = shutil.which("certutil")
+    if not certutil:
+        pytest.fail("certutil not found: install it with `apt-get install -y libnss3-tools` (.ci/run does)")
+    database = f"sql:{home / '.pki' / 'nssdb'}"
+    (home / ".pki" / "nssdb").mkdir(parents=True)
+    subprocess.run([certutil, "-d", database, "-N", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(
+        [certutil, "-d", database, "-A", "-t", "C,,", "-n", "tweetstack-local-ca", "-i", str(ca_file)],
+        check=True,
+        capture_output=True,
+    )
+    return home
 
+
+@pytest.fixture
+def page(stack, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail("chromium not found: install it with `apt-get install -y chromium` (.ci/run does)")
+    home = trusting_home(tmp_path_factory.mktemp("chromium-home"), stack.ca_file)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "HOME": str(home)}
+        )
         context = browser.new_context(viewport={"width": 1000, "height": 1200})
         context.set_default_timeout(15_000)
         yield context.new_page()
@@ -47,12 +71,17 @@ def test_a_user_signs_up_posts_an_image_tweet_likes_it_and_logs_out(stack, page,
     password = f"Pw-{uuid.uuid4().hex}"
     text = f"Hello from the browser {uuid.uuid4().hex[:8]}"
 
-    page.goto(f"{stack.site}/accounts/signup/")
+    # Over HTTPS, the chain verified by Chromium against the local CA (a failed check is an error page).
+    response = page.goto(f"{stack.site}/accounts/signup/")
+    assert response.ok
+    assert response.security_details()["issuer"].startswith("Tweetstack local CA")
     page.fill("#id_username", username)
     page.fill("#id_password1", password)
     page.fill("#id_password2", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{stack.site}/")
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+    assert cookies["sessionid"]["secure"] and cookies["csrftoken"]["secure"]
 
     page.fill("#id_text", text)
     page.set_input_files("#id_image", str(png_image(tmp_path)))

@@ -16,6 +16,7 @@ from http.cookiejar import CookieJar
 from django.conf import settings
 from django_ratelimit.core import _split_rate
 
+from tests import https
 from tests.e2e.conftest import REPO, http, wait_until
 
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -47,14 +48,19 @@ class Browser:
     def __init__(self, site: str):
         self.site = site
         self.jar = CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect, https.handler()
+        )
 
     def request(self, path: str, data: dict | None = None) -> tuple[int | str, str]:
         """The status, or for a redirect anywhere but the home page (where a form's success goes) the
         status and where: a post whose session was lost is sent to the login page, not posted."""
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        # As a browser's form post: over HTTPS, Django's CSRF check wants the Origin (or a Referer).
+        headers = {"Origin": self.site} if data is not None else {}
+        request = urllib.request.Request(self.site + path, data=body, headers=headers)
         try:
-            with self.opener.open(self.site + path, data=body, timeout=15) as response:
+            with self.opener.open(request, timeout=15) as response:
                 return response.status, response.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
             location = error.headers.get("Location", "")
