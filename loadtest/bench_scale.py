@@ -69,6 +69,15 @@ def site_url(env: dict) -> str:
     return Stack.from_env(env).site_url().rstrip("/")
 
 
+def ca_file(env: dict) -> Path | None:
+    """The local CA that issued the stack's certificate, for clients that verify it (vegeta); None
+    when the stack serves a certificate of the operator's (the system's trust applies)."""
+    from stack.layout import Stack
+
+    stack = Stack.from_env(env)
+    return None if stack.tls_cert or not stack.ca_file.exists() else stack.ca_file
+
+
 def replica_processes(env: dict, replicas: int) -> list[list[psutil.Process]]:
     """Each replica's gunicorn master and workers, found through supervisor."""
     groups = []

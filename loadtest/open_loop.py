@@ -117,9 +117,17 @@ def summarize(lines, label: str, rate: float, duration: float) -> OpenLoop:
 
 
 def attack(
-    site: str, listed: list[Request], *, rate: float, duration: float, work: Path, label: str
+    site: str,
+    listed: list[Request],
+    *,
+    rate: float,
+    duration: float,
+    work: Path,
+    label: str,
+    ca_file: Path | None = None,
 ) -> OpenLoop:
-    """vegeta at `rate` requests per second for `duration` seconds through the listed requests."""
+    """vegeta at `rate` requests per second for `duration` seconds through the listed requests; over
+    HTTPS it verifies the site's certificate against ca_file (the native stack's local CA)."""
     binary = vegeta()
     slug = "".join(c if c.isalnum() else "-" for c in label)
     targets = write_vegeta_targets(work / f"{slug}.targets", site, listed)
@@ -138,6 +146,7 @@ def attack(
             "-max-body=0",
             f"-name={slug}",
             f"-output={results}",
+            *([f"-root-certs={ca_file}"] if ca_file else []),
         ]
     )
     encoded = _run([binary, "encode", "--to", "json", str(results)])

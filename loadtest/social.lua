@@ -13,11 +13,15 @@ end
 
 function init(args)
   prepared = {}
+  -- The site's origin (args[2]), sent with each form as a browser does: over HTTPS Django's CSRF
+  -- check refuses a form that names neither an Origin nor a Referer.
+  local origin = args[2]
   for line in io.lines(args[1]) do
     local method, path, cookie, body = line:match("^(%u+)\t([^\t]+)\t([^\t]*)\t(.*)$")
     local headers = { Cookie = cookie }
     if method == "POST" then
       headers["Content-Type"] = "application/x-www-form-urlencoded"
+      headers["Origin"] = origin
     else
       body = nil
     end

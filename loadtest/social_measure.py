@@ -88,7 +88,8 @@ def prepare(
 
 def closed_loop(env: dict, listed, *, label: str, connections: int, seconds: float, work: Path) -> ClosedLoop:
     file = write_wrk_requests(work / f"{label}.wrk", listed)
-    result = bench_scale.wrk(bench_scale.site_url(env) + "/", connections, seconds, SCRIPT, (str(file),))
+    site = bench_scale.site_url(env)
+    result = bench_scale.wrk(site + "/", connections, seconds, SCRIPT, (str(file), site))
     return ClosedLoop(
         label=label,
         connections=connections,
@@ -111,7 +112,13 @@ def fixed_rate(
     counted = stack_counters.snapshot(env)
     before = sum(bench_scale.cpu_seconds(groups))
     result = open_loop.attack(
-        bench_scale.site_url(env), listed, rate=rate, duration=seconds, work=work, label=label
+        bench_scale.site_url(env),
+        listed,
+        rate=rate,
+        duration=seconds,
+        work=work,
+        label=label,
+        ca_file=bench_scale.ca_file(env),
     )
     used = sum(bench_scale.cpu_seconds(groups)) - before
     result.cpu_ms_per_request = 1000 * used / max(1, result.overall.requests)

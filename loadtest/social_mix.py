@@ -133,7 +133,9 @@ def write_vegeta_targets(path: Path, site: str, listed: list[Request]) -> Path:
                 "header": {"Cookie": [request.cookie]},
             }
             if request.method == "POST":
+                # As a browser's form: over HTTPS Django's CSRF check wants its Origin.
                 target["header"]["Content-Type"] = ["application/x-www-form-urlencoded"]
+                target["header"]["Origin"] = [site]
                 target["body"] = base64.b64encode(request.body.encode()).decode()
             targets.write(json.dumps(target) + "\n")
     return path
