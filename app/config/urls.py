@@ -14,6 +14,7 @@ urlpatterns = [
     path("@<str:username>/follow", account_views.follow, name="follow"),
     path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
     path("", include("observability.urls")),
+    path("", include("notifications.urls")),
     path("", include("tweets.urls")),
 ]
 

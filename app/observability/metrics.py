@@ -8,6 +8,8 @@ RATE_LIMIT_SCOPES = ("login", "signup", "post", "like")
 
 TWEETS_POSTED = Counter("tweetstack_tweets_posted_total", "Tweets stored.")
 TWEETS_DELETED = Counter("tweetstack_tweets_deleted_total", "Tweets deleted by their author.")
+REPLIES = Counter("tweetstack_replies_total", "Replies stored (a reply is also a tweet posted).")
+REPOSTS = Counter("tweetstack_reposts_total", "Reposts added (a repeated repost is not counted).")
 LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
 FOLLOWS = Counter("tweetstack_follows_total", "Follows added (a repeated follow is not counted).")
 SIGNUPS = Counter("tweetstack_signups_total", "Accounts created.")

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_structlog",
     "accounts",
     "tweets",
+    "notifications",
     "observability",
     "backups",
 ]

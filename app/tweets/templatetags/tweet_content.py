@@ -1,6 +1,6 @@
 """`{% tweet_content tweet %}`: a tweet's author, time, text and image, rendered once per worker.
 
-That part is the same for every viewer and fixed once the tweet exists (likes change only the footer,
+That part (with its mentions and hashtags linked) is the same for every viewer and fixed once the tweet exists (likes change only the footer,
 which `_timeline.html` renders per request), yet rendering it (dates, URLs, escaping) was most of a
 timeline's time. The key holds every field it shows plus the active language and time zone.
 """
@@ -12,6 +12,9 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from django.utils.safestring import SafeString
+
+from tweets import entities
 from tweets.pages import TweetRow
 
 register = template.Library()
@@ -27,8 +30,14 @@ def tweet_content(context, tweet: TweetRow) -> str:
             translation.get_language(),
             timezone.get_current_timezone_name(),
         )
-    # The like count is not shown here: leaving it out of the key keeps a liked tweet's entry.
-    return _render(replace(tweet, like_count=0), *locale)
+    # The counts are not shown here: leaving them out of the key keeps a liked tweet's entry.
+    return _render(replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None), *locale)
+
+
+@register.filter
+def linked_text(text: str) -> SafeString:
+    """Mentions linked to profiles, hashtags to their pages, the rest escaped."""
+    return entities.linked(text)
 
 
 @lru_cache(maxsize=2048)
