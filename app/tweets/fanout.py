@@ -1,9 +1,10 @@
 """Writes reflected in the Redis timelines (tweets/timeline_store.py): fan-out on write.
 
 A service records each change (a TimelineChange row) in its own transaction and applies the pending
-ones right after the commit: a post goes into its author's, its author's followers' and Explore's
-sets (a repost: all but Explore's), unless the author has more than TIMELINE_FANOUT_MAX_FOLLOWERS followers (their tweets are
-merged in at read time, tweets/selectors.py); a delete leaves every set that may hold it; a follow
+ones right after the commit: a post (a reply too) goes into its author's, its author's followers' and
+Explore's sets (a repost into all but Explore's), unless the author has more than
+TIMELINE_FANOUT_MAX_FOLLOWERS followers (their tweets are merged in at read time, tweets/selectors.py);
+a delete leaves every set that may hold it; a follow
 merges the followee's newest tweets into the follower's Home; an unfollow drops the follower's Home,
 rebuilt at its next read (the set keeps no authors, so which ids to take out is not known). With
 Redis unreachable the rows stay, and the next write that reaches it applies them first. Without Redis

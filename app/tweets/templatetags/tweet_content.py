@@ -1,8 +1,8 @@
 """`{% tweet_content tweet %}`: a tweet's author, time, text and image, rendered once per worker.
 
-That part (with its mentions and hashtags linked) is the same for every viewer and fixed once the tweet exists (likes change only the footer,
-which `_timeline.html` renders per request), yet rendering it (dates, URLs, escaping) was most of a
-timeline's time. The key holds every field it shows plus the active language and time zone.
+That part (its mentions and hashtags linked) is the same for every viewer and fixed once the tweet
+exists (likes, replies and reposts change only the footer, which `_tweet_actions.html` renders per
+request), yet rendering it (dates, URLs, escaping) was most of a timeline's time. The key holds every field it shows plus the active language and time zone.
 """
 
 from dataclasses import replace
@@ -11,7 +11,6 @@ from functools import lru_cache
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-
 from django.utils.safestring import SafeString
 
 from tweets import entities
