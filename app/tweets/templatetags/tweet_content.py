@@ -2,7 +2,8 @@
 
 That part (its mentions and hashtags linked) is the same for every viewer and fixed once the tweet
 exists (likes, replies and reposts change only the footer, which `_tweet_actions.html` renders per
-request), yet rendering it (dates, URLs, escaping) was most of a timeline's time. The key holds every field it shows plus the active language and time zone.
+request), yet rendering it (dates, URLs, escaping) was most of a timeline's time.
+The key holds every field it shows plus the active language and time zone.
 """
 
 from dataclasses import replace
