@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from notifications import services as notifications
 
 from accounts.models import Follow, User
+from notifications import services as notifications
 from observability import metrics
 from tweets import fanout
 from tweets.models import TimelineChange

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
-from notifications import services as notifications
 
 from accounts.models import User
+from notifications import services as notifications
 from observability import metrics
 from tweets import fanout
 from tweets.entities import find_entities

@@ -22,7 +22,10 @@ def test_a_reply_shows_on_the_tweets_page_with_whom_it_answers(user_client, othe
     page = user_client.get(response["Location"])
     assert "Reply posted." in page.text
     assert "What do you think?" in page.text and "I think it works" in page.text
-    assert f"Replying to <a href=\"{reverse('tweet_detail', args=[parent.pk])}\">@{other_user.username}</a>" in page.text
+    assert (
+        f'Replying to <a href="{reverse("tweet_detail", args=[parent.pk])}">@{other_user.username}</a>'
+        in page.text
+    )
     stored = Tweet.objects.get(text="I think it works")
     assert stored.reply_to == parent
 

@@ -95,7 +95,9 @@ def test_liking_through_a_repost_likes_the_original(user_client, user, other_use
     assert Tweet.objects.get(pk=original.pk).like_count == 1
 
 
-def test_a_repost_shows_the_originals_current_counts(user_client, user, other_user, django_capture_on_commit_callbacks):
+def test_a_repost_shows_the_originals_current_counts(
+    user_client, user, other_user, django_capture_on_commit_callbacks
+):
     original = TweetFactory(author=other_user)
     services.tweet_repost(tweet=original, user=user)
     user_client.get(reverse("profile", args=[user.username]))  # caches both rows

@@ -1,8 +1,8 @@
 """The Redis timelines hold under any sequence of writes: a hypothesis state machine posts, replies,
-reposts, unreposts, deletes, likes, reads notifications, unlikes, follows, unfollows and flushes Redis at random, on the
-real PostgreSQL and Redis, and after every step each user's Home, profile and Explore, page by page as
-the app serves them, are the timelines computed in SQL, and every counter (followers, likes, replies,
-reposts, unread notifications) is the count of its rows.
+reposts, unreposts, deletes, likes, unlikes, follows, unfollows, reads notifications and flushes Redis
+at random, on the real PostgreSQL and Redis, and after every step each user's Home, profile and
+Explore, page by page as the app serves them, are the timelines computed in SQL, and every counter
+(followers, likes, replies, reposts, unread notifications) is the count of its rows.
 
 Small sizes make every path happen in a few steps: pages of 2, sets of 8 ids (so pages past the sets
 come from PostgreSQL), and a fan-out threshold of 1 follower (so authors cross it both ways and are
@@ -74,7 +74,9 @@ class Timelines(RuleBasedStateMachine):
         if tweets:
             self.posted += 1
             parent = data.draw(st.sampled_from(tweets))
-            reply = services.tweet_create(author=self.user(author), text=f"reply {self.posted}", reply_to=parent)
+            reply = services.tweet_create(
+                author=self.user(author), text=f"reply {self.posted}", reply_to=parent
+            )
             assert selectors.home_timeline(user=self.user(author)).tweets[0].id == reply.pk
 
     @rule(data=st.data(), reposter=person, repost=st.booleans())
