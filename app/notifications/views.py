@@ -14,7 +14,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     try:
         page = selectors.notification_page(user=request.user, cursor=request.GET.get("cursor") or None)  # type: ignore[arg-type]
     except InvalidCursor:
-        return error_page(request, "That page link is not valid. Start again from the newest.", 400)
+        response: HttpResponse = error_page(
+            request, "That page link is not valid. Start again from the newest.", 400
+        )
+        return response
     # Read once shown: the page still marks which ones are new (they were read before the marking).
     if request.method == "GET" and request.user.unread_notifications:  # type: ignore[union-attr]
         services.notifications_mark_read(user=request.user)  # type: ignore[arg-type]

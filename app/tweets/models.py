@@ -6,6 +6,15 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 TWEET_MAX_LENGTH = 280
+HASHTAG_MAX_LENGTH = 100
+
+
+class Hashtag(models.Model):
+    # Lower-cased (tweets/entities.py): #Django and #django are one tag page.
+    name = models.CharField(max_length=HASHTAG_MAX_LENGTH, unique=True)
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
 
 
 class Tweet(models.Model):
@@ -23,7 +32,7 @@ class Tweet(models.Model):
     repost_of = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="reposts"
     )
-    hashtags = models.ManyToManyField("Hashtag", blank=True, related_name="tweets")
+    hashtags = models.ManyToManyField(Hashtag, blank=True, related_name="tweets")
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
     # Kept by tweets.services in the transaction of each like, reply and repost and their undoing
     # (no COUNT per page).
@@ -56,17 +65,6 @@ class Tweet(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author_id}: {self.text[:40]}"
-
-
-HASHTAG_MAX_LENGTH = 100
-
-
-class Hashtag(models.Model):
-    # Lower-cased (tweets/entities.py): #Django and #django are one tag page.
-    name = models.CharField(max_length=HASHTAG_MAX_LENGTH, unique=True)
-
-    def __str__(self) -> str:
-        return f"#{self.name}"
 
 
 class Like(models.Model):

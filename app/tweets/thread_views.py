@@ -27,7 +27,10 @@ def _thread_page(request: HttpRequest, tweet_id: int, form: TweetForm, status: i
     try:
         thread = threads.tweet_thread(tweet_id=tweet_id, cursor=request.GET.get("cursor") or None)
     except InvalidCursor:
-        return error_page(request, "That page link is not valid. Start again from the tweet.", 400)
+        response: HttpResponse = error_page(
+            request, "That page link is not valid. Start again from the tweet.", 400
+        )
+        return response
     if thread is None:
         raise Http404("No such tweet")
     if thread.tweet.id != tweet_id:
@@ -70,6 +73,9 @@ def hashtag(request: HttpRequest, name: str) -> HttpResponse:
     try:
         page = threads.hashtag_timeline(name=name, cursor=request.GET.get("cursor") or None)
     except InvalidCursor:
-        return error_page(request, "That page link is not valid. Start again from the newest tweets.", 400)
+        response: HttpResponse = error_page(
+            request, "That page link is not valid. Start again from the newest tweets.", 400
+        )
+        return response
     context = {"page": page, "tag": name, **viewer_state(request, page)}
     return render(request, "tweets/hashtag.html", context)
