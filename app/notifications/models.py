@@ -2,17 +2,14 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from notifications.kinds import Kind
+
 
 class Notification(models.Model):
     """Something another user did that concerns the recipient: written by notifications.services in the
     transaction of that action, and withdrawn with it (an unlike takes its like's notification back)."""
 
-    class Kind(models.TextChoices):
-        MENTION = "mention"
-        REPLY = "reply"
-        LIKE = "like"
-        FOLLOW = "follow"
-        REPOST = "repost"
+    Kind = Kind
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

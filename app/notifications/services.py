@@ -12,6 +12,7 @@ from django.db.models import F, QuerySet
 
 from accounts.models import User
 from notifications.models import Notification
+from observability import metrics
 from tweets.models import Tweet
 
 Kind = Notification.Kind
@@ -27,6 +28,7 @@ def notify(*, recipient_ids: Iterable[int], actor: User, kind: str, tweet: Tweet
         Notification(recipient_id=recipient, actor=actor, kind=kind, tweet=tweet) for recipient in recipients
     )
     User.objects.filter(pk__in=recipients).update(unread_notifications=F("unread_notifications") + 1)
+    transaction.on_commit(lambda: metrics.NOTIFICATIONS.labels(kind=kind).inc(len(recipients)))
 
 
 def withdraw(*, recipient_id: int, actor: User, kind: str, tweet: Tweet | None = None) -> None:

@@ -78,7 +78,10 @@ def tweet_delete(*, tweet: Tweet, user: User) -> None:
         evicted = [tweet_id, tweet.reply_to_id, tweet.repost_of_id, *(r.pk for r in reposts), *replies]
         transaction.on_commit(lambda: cache.delete_many([row_key(pk) for pk in evicted if pk]))
         transaction.on_commit(lambda: _delete_files(tweet))
-        transaction.on_commit(metrics.TWEETS_DELETED.inc)
+        # An undone repost is not a tweet deleted (nor was it one posted).
+        transaction.on_commit(
+            metrics.REPOSTS_UNDONE.inc if tweet.repost_of_id else metrics.TWEETS_DELETED.inc
+        )
 
 
 def tweet_repost(*, tweet: Tweet, user: User) -> bool:
