@@ -28,7 +28,7 @@ class Entities:
 def tag_name(tag: str) -> str | None:
     """The tag page's name for #tag, or None if it cannot be one (too long)."""
     name = tag.lower()
-    return name if len(name) <= HASHTAG_MAX_LENGTH else None
+    return name if len(name) <= HASHTAG_MAX_LENGTH and "\x00" not in name else None
 
 
 def find_entities(text: str) -> Entities:

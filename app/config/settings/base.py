@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "accounts",
     "tweets",
     "notifications",
+    "api",
+    "ninja",
     "observability",
     "backups",
 ]
