@@ -19,12 +19,12 @@ def has_visible_character(text: str) -> bool:
 def clean_tweet_text(text: str) -> str:
     """NFC-normalize, strip surrounding whitespace, then require a visible character and at most 280
     code points: "é" typed as e + U+0301 counts once, as it shows."""
-    if "\x00" in (text or ""):
-        # PostgreSQL cannot store it; the form's own validator refuses it with this message too.
-        raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
     text = unicodedata.normalize("NFC", text or "").strip()
     if not has_visible_character(text):
         raise ValidationError("A tweet cannot be empty.", code="empty")
+    if "\x00" in text:
+        # PostgreSQL cannot store it; the form's own validator refuses it with this message too.
+        raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
     if len(text) > TWEET_MAX_LENGTH:
         raise ValidationError(
             f"A tweet can have at most {TWEET_MAX_LENGTH} characters (it has {len(text)}).",
