@@ -35,6 +35,8 @@ def anyone(request: HttpRequest) -> Any:
 
 SIGNED_IN = [TokenAuth(), SessionAuth()]
 ANYONE = [TokenAuth(), SessionAuth(), anyone]
+# The OpenAPI document of an ANYONE endpoint: a token or the session, or nothing ({}).
+OPTIONAL_AUTH = {"security": [{"TokenAuth": []}, {"SessionAuth": []}, {}]}
 
 
 class RateLimited(Exception):

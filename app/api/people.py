@@ -7,7 +7,7 @@ from accounts import services as account_services
 from accounts.models import User
 from accounts.selectors import user_by_username
 from api import tokens
-from api.main import ANYONE, SIGNED_IN, limit
+from api.main import ANYONE, OPTIONAL_AUTH, SIGNED_IN, limit
 from api.models import AccessToken
 from api.rows import notification_outs, page_out, viewer_state
 from api.schemas import (
@@ -35,7 +35,7 @@ def _user(username: str) -> User:
     return user
 
 
-@router.get("/users/{username}", response={200: UserOut, **ERRORS}, auth=ANYONE)
+@router.get("/users/{username}", response={200: UserOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
 def profile(request: HttpRequest, username: str) -> UserOut:
     user = _user(username)
     stats = selectors.profile_stats(user=user, viewer=request.user)
@@ -61,7 +61,7 @@ def unfollow(request: HttpRequest, username: str) -> ChangedOut:
     return ChangedOut(changed=account_services.user_unfollow(follower=request.user, followee=followee))  # type: ignore[arg-type]
 
 
-@router.get("/search", response={200: SearchOut, **ERRORS}, auth=ANYONE)
+@router.get("/search", response={200: SearchOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
 def search_everything(request: HttpRequest, q: str, cursor: str | None = None) -> SearchOut:
     """Tweets matching every word (web-search syntax: "a phrase", -word, or) and matching usernames."""
     query = search.clean_query(q)

@@ -10,6 +10,7 @@ from api.models import AccessToken
 
 PREFIX = "tws_"
 MAX_TOKENS_PER_USER = 20
+NAME_MAX_LENGTH: int = AccessToken._meta.get_field("name").max_length  # type: ignore[assignment,union-attr]
 
 
 def _digest(token: str) -> str:
@@ -19,8 +20,8 @@ def _digest(token: str) -> str:
 def token_create(*, user: User, name: str) -> tuple[AccessToken, str]:
     """A new token for user: the row and the token itself, which is not stored and shown only now."""
     name = (name or "").strip()
-    if not name or len(name) > AccessToken._meta.get_field("name").max_length:  # type: ignore[operator]
-        raise ValidationError("A token needs a name of 1 to 100 characters.", code="invalid_name")
+    if not name or len(name) > NAME_MAX_LENGTH or not name.isprintable():
+        raise ValidationError("A token needs a name of 1 to 100 printable characters.", code="invalid_name")
     if AccessToken.objects.filter(user=user).count() >= MAX_TOKENS_PER_USER:
         raise ValidationError(
             f"You can have at most {MAX_TOKENS_PER_USER} tokens: revoke one first.", code="too_many_tokens"

@@ -6,7 +6,7 @@ from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from accounts.selectors import user_by_username
-from api.main import ANYONE, SIGNED_IN, limit
+from api.main import ANYONE, OPTIONAL_AUTH, SIGNED_IN, limit
 from api.rows import page_out, tweet_out, viewer_state
 from api.schemas import ChangedOut, ErrorOut, PageOut, ThreadOut, TweetOut
 from tweets import selectors, services, threads
@@ -27,12 +27,14 @@ def home(request: HttpRequest, cursor: str | None = None) -> PageOut:
     return _page(request, selectors.home_timeline(user=request.user, cursor=cursor))  # type: ignore[arg-type]
 
 
-@router.get("/timelines/explore", response={200: PageOut, **ERRORS}, auth=ANYONE)
+@router.get("/timelines/explore", response={200: PageOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
 def explore(request: HttpRequest, cursor: str | None = None) -> PageOut:
     return _page(request, selectors.explore_timeline(cursor=cursor))
 
 
-@router.get("/users/{username}/tweets", response={200: PageOut, **ERRORS}, auth=ANYONE)
+@router.get(
+    "/users/{username}/tweets", response={200: PageOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH
+)
 def user_tweets(request: HttpRequest, username: str, cursor: str | None = None) -> PageOut:
     author = user_by_username(username)
     if author is None:
@@ -40,7 +42,7 @@ def user_tweets(request: HttpRequest, username: str, cursor: str | None = None) 
     return _page(request, selectors.profile_timeline(author=author, cursor=cursor))
 
 
-@router.get("/tags/{name}", response={200: PageOut, **ERRORS}, auth=ANYONE)
+@router.get("/tags/{name}", response={200: PageOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
 def hashtag(request: HttpRequest, name: str, cursor: str | None = None) -> PageOut:
     canonical = tag_name(name)
     if canonical is None:
@@ -48,7 +50,9 @@ def hashtag(request: HttpRequest, name: str, cursor: str | None = None) -> PageO
     return _page(request, threads.hashtag_timeline(name=canonical, cursor=cursor))
 
 
-@router.get("/tweets/{tweet_id}", response={200: ThreadOut, **ERRORS}, auth=ANYONE)
+@router.get(
+    "/tweets/{tweet_id}", response={200: ThreadOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH
+)
 def tweet_thread(request: HttpRequest, tweet_id: int, cursor: str | None = None) -> ThreadOut:
     thread = threads.tweet_thread(tweet_id=tweet_id, cursor=cursor)
     if thread is None:
