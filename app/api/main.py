@@ -36,7 +36,7 @@ def anyone(request: HttpRequest) -> Any:
 SIGNED_IN = [TokenAuth(), SessionAuth()]
 ANYONE = [TokenAuth(), SessionAuth(), anyone]
 # The OpenAPI document of an ANYONE endpoint: a token or the session, or nothing ({}).
-OPTIONAL_AUTH = {"security": [{"TokenAuth": []}, {"SessionAuth": []}, {}]}
+OPTIONAL_AUTH: dict[str, Any] = {"security": [{"TokenAuth": []}, {"SessionAuth": []}, {}]}
 
 
 class RateLimited(Exception):

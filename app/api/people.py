@@ -23,6 +23,7 @@ from api.schemas import (
 from notifications import selectors as notification_selectors
 from notifications import services as notification_services
 from tweets import search, selectors
+from tweets.pages import TimelinePage
 
 router = Router(tags=["people"])
 ERRORS = {status: ErrorOut for status in (400, 401, 403, 404, 422, 429)}
@@ -66,7 +67,7 @@ def search_everything(request: HttpRequest, q: str, cursor: str | None = None) -
     """Tweets matching every word (web-search syntax: "a phrase", -word, or) and matching usernames."""
     query = search.clean_query(q)
     if not query:
-        return SearchOut(tweets=page_out(selectors.TimelinePage(tweets=[], next_cursor=None), {}), users=[])
+        return SearchOut(tweets=page_out(TimelinePage(tweets=[], next_cursor=None), {}), users=[])
     page = search.search_tweets(query=query, cursor=cursor)
     return SearchOut(
         tweets=page_out(page, viewer_state(request, page)), users=search.search_users(query=query)

@@ -10,7 +10,7 @@ from api.models import AccessToken
 
 PREFIX = "tws_"
 MAX_TOKENS_PER_USER = 20
-NAME_MAX_LENGTH: int = AccessToken._meta.get_field("name").max_length  # type: ignore[assignment,union-attr]
+NAME_MAX_LENGTH: int = AccessToken._meta.get_field("name").max_length  # type: ignore[assignment]
 
 
 def _digest(token: str) -> str:
