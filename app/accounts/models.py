@@ -12,8 +12,9 @@ class User(AbstractUser):
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     # Kept by notifications.services with each notification and its reading: the header shows it on
-    # every page, from the row the session already loads.
-    unread_notifications = models.PositiveIntegerField(default=0)
+    # every page, from the row the session already loads. A database default too: a replica of the
+    # previous release still creates users without it during a rolling deploy.
+    unread_notifications = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "user"

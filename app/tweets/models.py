@@ -35,10 +35,11 @@ class Tweet(models.Model):
     hashtags = models.ManyToManyField(Hashtag, blank=True, related_name="tweets")
     mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
     # Kept by tweets.services in the transaction of each like, reply and repost and their undoing
-    # (no COUNT per page).
+    # (no COUNT per page). The newer two have a database default too: a replica of the previous release
+    # still inserts tweets without them during a rolling deploy.
     like_count = models.PositiveIntegerField(default=0)
-    reply_count = models.PositiveIntegerField(default=0)
-    repost_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0, db_default=0)
+    repost_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -132,3 +132,27 @@ def test_repost_buttons_do_not_steal_the_like_buttons_pressed_state(user_client,
     TweetFactory(author=other_user, text="only one toggle")
     page = user_client.get(reverse("explore")).text
     assert page.count('aria-pressed="false"') == 1
+
+
+@pytest.mark.parametrize("url_name", ["home", "hashtag"])
+def test_a_page_of_reposts_and_replies_costs_the_same_queries_for_few_and_many(client, url_name):
+    from tests.tweets.test_selectors import queries_for
+
+    viewer = UserFactory()
+    client.force_login(viewer)
+    url = reverse(url_name, args=["busy"]) if url_name == "hashtag" else reverse(url_name)
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            reposter, author = UserFactory(), UserFactory()
+            FollowFactory(follower=viewer, followee=reposter)
+            original = services.tweet_create(author=author, text="about #busy")
+            services.tweet_repost(tweet=original, user=reposter)
+            services.tweet_create(author=reposter, text=f"@{author.username} #busy indeed", reply_to=original)
+
+    add(2)
+    few, few_warm = queries_for(client, url, cold=True), queries_for(client, url)
+    add(15)
+    many, many_warm = queries_for(client, url, cold=True), queries_for(client, url)
+    assert few == many and few_warm == many_warm
+    print(f"{url_name}: {many} queries from an empty Redis, {many_warm} from a warm one")
