@@ -14,11 +14,17 @@ from tweets.pages import TweetRow, rows_by_id
 
 @dataclass(frozen=True)
 class NotificationRow:
+    id: int
     kind: str
     actor_username: str
     created_at: datetime
     read: bool
     tweet: TweetRow | None  # what it is about (a repost: the original); None for a follow
+
+    @property
+    def entry(self) -> str:
+        """The page element showing its tweet: the inbox may show one tweet twice (liked, reposted)."""
+        return f"n{self.id}"
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,8 @@ def notification_page(*, user: User, cursor: str | None = None) -> NotificationP
     next_cursor = encode_cursor(page[-1][3], page[-1][0]) if len(rows) > size else None
     return NotificationPage(
         notifications=[
-            NotificationRow(kind, actor, created_at, read, shown.get(tweet_id) if tweet_id else None)
-            for _, kind, actor, created_at, read, tweet_id in page
+            NotificationRow(pk, kind, actor, created_at, read, shown.get(tweet_id) if tweet_id else None)
+            for pk, kind, actor, created_at, read, tweet_id in page
         ],
         next_cursor=next_cursor,
     )

@@ -145,3 +145,17 @@ def test_the_inbox_costs_the_same_queries_for_few_and_many_notifications(
         services.tweet_like(tweet=mine, user=actor)
         services.tweet_repost(tweet=mine, user=UserFactory())
     assert queries() == few
+
+
+def test_the_inbox_showing_one_tweet_twice_has_no_id_twice(user_client, user, other_user):
+    import re
+    from collections import Counter
+
+    mine = TweetFactory(author=user)
+    services.tweet_like(tweet=mine, user=other_user)
+    services.tweet_repost(tweet=mine, user=other_user)
+    page = inbox(user_client)
+    ids = Counter(re.findall(r' id="([^"]+)"', page))
+    assert [name for name, count in ids.items() if count > 1] == []
+    for labelled in re.findall(r'aria-labelledby="([^"]+)"', page):
+        assert ids[labelled] == 1

@@ -156,3 +156,17 @@ def test_a_page_of_reposts_and_replies_costs_the_same_queries_for_few_and_many(c
     many, many_warm = queries_for(client, url, cold=True), queries_for(client, url)
     assert few == many and few_warm == many_warm
     print(f"{url_name}: {many} queries from an empty Redis, {many_warm} from a warm one")
+
+
+def test_a_page_showing_a_tweet_and_its_repost_has_no_id_twice(user_client, user, other_user):
+    import re
+    from collections import Counter
+
+    FollowFactory(follower=user, followee=other_user)
+    original = TweetFactory(author=other_user, text="seen twice")
+    services.tweet_repost(tweet=original, user=user)
+    page = user_client.get(reverse("home")).text
+    ids = Counter(re.findall(r' id="([^"]+)"', page))
+    assert [name for name, count in ids.items() if count > 1] == []
+    for labelled in re.findall(r'aria-labelledby="([^"]+)"', page):
+        assert ids[labelled] == 1

@@ -22,7 +22,9 @@ _LOCALE = object()  # the render_context key of the page's (language, time zone)
 
 
 @register.simple_tag(takes_context=True)
-def tweet_content(context, tweet: TweetRow) -> str:
+def tweet_content(context, tweet: TweetRow, entry: object = None) -> str:
+    """entry names the element that shows it when that is not the tweet itself (a repost's entry, a
+    notification), so that a page showing one tweet twice has no id twice."""
     # The language and time zone hold for the whole page: looked up once per render, not per tweet.
     locale = context.render_context.get(_LOCALE)
     if locale is None:
@@ -31,7 +33,8 @@ def tweet_content(context, tweet: TweetRow) -> str:
             timezone.get_current_timezone_name(),
         )
     # The counts are not shown here: leaving them out of the key keeps a liked tweet's entry.
-    return _render(replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None), *locale)
+    label = f"tweet-{tweet.id if entry is None else entry}-author"
+    return _render(replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None), label, *locale)
 
 
 @register.filter
@@ -41,5 +44,5 @@ def linked_text(text: str) -> SafeString:
 
 
 @lru_cache(maxsize=2048)
-def _render(tweet: TweetRow, language: str, time_zone: str) -> str:
-    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet})
+def _render(tweet: TweetRow, label: str, language: str, time_zone: str) -> str:
+    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet, "label": label})
