@@ -16,6 +16,7 @@ urlpatterns = [
     path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
     path("", include("observability.urls")),
     path("api/", api.urls),
+    path("", include("api.urls")),
     path("", include("notifications.urls")),
     path("", include("tweets.urls")),
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from api import tokens
 from api.models import AccessToken
 from tests.conftest import image_bytes
 from tests.factories import FollowFactory, TweetFactory, UserFactory
@@ -224,3 +225,31 @@ def test_the_openapi_document_and_its_docs_page_are_served(client):
     )
     docs = client.get("/api/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_the_tokens_page_creates_shows_once_and_revokes_a_token(user_client, user):
+    page = user_client.post("/settings/tokens/", {"name": "cron job"})
+    assert page.status_code == 200
+    token = page.context["created"]
+    assert f'<code id="new-token">{token}</code>' in page.text
+    assert "cron job" in page.text
+    again = user_client.get("/settings/tokens/").text
+    assert token not in again and f"<code>{token[:12]}…</code>" in again
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/timelines/home").status_code == 200
+    row = AccessToken.objects.get(user=user)
+    response = user_client.post(f"/settings/tokens/{row.pk}/revoke/")
+    assert response.status_code == 302 and "Token revoked." in user_client.get(response["Location"]).text
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/timelines/home").status_code == 401
+
+
+def test_the_tokens_page_refuses_a_nameless_token_and_needs_a_login(user_client):
+    page = user_client.post("/settings/tokens/", {"name": ""})
+    assert page.status_code == 400 and "needs a name" in page.text
+    assert not AccessToken.objects.exists()
+    assert Client().get("/settings/tokens/").status_code == 302
+
+
+def test_nobody_revokes_someone_elses_token(user_client, other_user):
+    row, _ = tokens.token_create(user=other_user, name="theirs")
+    user_client.post(f"/settings/tokens/{row.pk}/revoke/")
+    assert AccessToken.objects.filter(pk=row.pk).exists()
