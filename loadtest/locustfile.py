@@ -68,7 +68,8 @@ class Reader(HttpUser):
 
 
 class Writer(HttpUser):
-    """Signs up, then reads Home, posts (with and without an image), likes and follows."""
+    """Signs up, then reads Home, posts (with and without an image, some mentioning someone), replies,
+    reposts, likes, follows and reads their notifications."""
 
     weight = int(os.environ.get("LOADTEST_WRITER_WEIGHT", 1))
     wait_time = between(1, 3)
@@ -107,7 +108,25 @@ class Writer(HttpUser):
 
     @task(2)
     def post_text(self):
-        self._post("/tweets/", "/tweets/ (text)", data={"text": f"Load test says hi {secrets.token_hex(4)}"})
+        others = [name for name in getattr(self, "authors", []) if name != self.username]
+        mention = f" @{random.choice(others)}" if others else ""
+        text = f"Load test says hi{mention} #loadtest {secrets.token_hex(4)}"
+        self._post("/tweets/", "/tweets/ (text)", data={"text": text})
+
+    @task(1)
+    def reply(self):
+        if getattr(self, "tweet_ids", None):
+            tweet_id = random.choice(self.tweet_ids)
+            self._post(f"/tweets/{tweet_id}/reply/", "/tweets/[id]/reply/", data={"text": "Agreed!"})
+
+    @task(1)
+    def repost(self):
+        if getattr(self, "tweet_ids", None):
+            self._post(f"/tweets/{random.choice(self.tweet_ids)}/repost/", "/tweets/[id]/repost/")
+
+    @task(1)
+    def notifications(self):
+        self.client.get("/notifications/", headers=traceparent(), name="/notifications/")
 
     @task(1)
     def post_image(self):

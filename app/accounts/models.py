@@ -11,6 +11,10 @@ class User(AbstractUser):
     # from its own row instead of counting a join whose size grows with followers x following.
     followers_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
+    # Kept by notifications.services with each notification and its reading: the header shows it on
+    # every page, from the row the session already loads. A database default too: a replica of the
+    # previous release still creates users without it during a rolling deploy.
+    unread_notifications = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = "user"
@@ -23,6 +27,9 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=Q(following_count__gte=0), name="user_following_count_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(unread_notifications__gte=0), name="user_unread_notifications_not_negative"
             ),
         ]
 

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from accounts.models import Follow, User
+from notifications import services as notifications
 from observability import metrics
 from tweets import fanout
 from tweets.models import TimelineChange
@@ -32,6 +33,9 @@ def user_follow(*, follower: User, followee: User) -> bool:
             if created:
                 _count(follower=follower, followee=followee, change=1)
                 fanout.record(TimelineChange.Kind.FOLLOW, follower.pk, followee.pk)
+                notifications.notify(
+                    recipient_ids=[followee.pk], actor=follower, kind=notifications.Kind.FOLLOW
+                )
     except IntegrityError:
         return False
     if created:
@@ -45,6 +49,7 @@ def user_unfollow(*, follower: User, followee: User) -> bool:
     if deleted:
         _count(follower=follower, followee=followee, change=-1)
         fanout.record(TimelineChange.Kind.UNFOLLOW, follower.pk, followee.pk)
+        notifications.withdraw(recipient_id=followee.pk, actor=follower, kind=notifications.Kind.FOLLOW)
         followers = User.objects.values_list("followers_count", flat=True).get(pk=followee.pk)
         if followers == settings.TIMELINE_FANOUT_MAX_FOLLOWERS:
             fanout.record(TimelineChange.Kind.FAN_OUT_AGAIN, followee.pk, 0)

@@ -8,6 +8,7 @@ for longer than one window. If the cache is down, requests pass (RATELIMIT_FAIL_
 import functools
 
 from django.conf import settings
+from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
 from config.responses import error_page
@@ -28,18 +29,26 @@ def rate_limited(scope: str):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if request.method == "POST":
-                for key, rate in settings.RATE_LIMITS[scope].items():
-                    usage = get_usage(
-                        request, group=scope, key=KEYS[key], rate=rate, method="POST", increment=True
-                    )
-                    if usage and usage["should_limit"]:
-                        RATE_LIMITED.labels(scope=scope).inc()
-                        return too_many_requests(request, usage["time_left"])
+                retry_after = over_limit(request, scope)
+                if retry_after is not None:
+                    return too_many_requests(request, retry_after)
             return view(request, *args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def over_limit(request, scope: str) -> int | None:
+    """Count this request against the scope's limits: the seconds to wait if it is over one of them.
+    The pages and the JSON API share the counts, so a client cannot double its rate by switching."""
+    for key, rate in settings.RATE_LIMITS[scope].items():
+        # Every method: the caller counts only writes (POST here, POST and DELETE in the API).
+        usage = get_usage(request, group=scope, key=KEYS[key], rate=rate, method=ALL, increment=True)
+        if usage and usage["should_limit"]:
+            RATE_LIMITED.labels(scope=scope).inc()
+            return int(usage["time_left"])
+    return None
 
 
 def too_many_requests(request, retry_after: int):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts import views as account_views
+from api.main import api
 from config.media import serve_media
 
 # A database outage answers 503 with Retry-After (config/responses.py); other errors stay 500.
@@ -14,6 +15,9 @@ urlpatterns = [
     path("@<str:username>/follow", account_views.follow, name="follow"),
     path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
     path("", include("observability.urls")),
+    path("api/", api.urls),
+    path("", include("api.urls")),
+    path("", include("notifications.urls")),
     path("", include("tweets.urls")),
 ]
 

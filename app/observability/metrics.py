@@ -2,12 +2,17 @@
 
 from prometheus_client import Counter, Gauge
 
+from notifications.kinds import Kind as NotificationKind
 from tweets.images import REJECTION_REASONS
 
 RATE_LIMIT_SCOPES = ("login", "signup", "post", "like")
 
 TWEETS_POSTED = Counter("tweetstack_tweets_posted_total", "Tweets stored.")
 TWEETS_DELETED = Counter("tweetstack_tweets_deleted_total", "Tweets deleted by their author.")
+REPLIES = Counter("tweetstack_replies_total", "Replies stored (a reply is also a tweet posted).")
+REPOSTS = Counter("tweetstack_reposts_total", "Reposts added (a repeated repost is not counted).")
+REPOSTS_UNDONE = Counter("tweetstack_reposts_undone_total", "Reposts undone by their reposter.")
+NOTIFICATIONS = Counter("tweetstack_notifications_total", "Notifications sent, by kind.", ["kind"])
 LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
 FOLLOWS = Counter("tweetstack_follows_total", "Follows added (a repeated follow is not counted).")
 SIGNUPS = Counter("tweetstack_signups_total", "Accounts created.")
@@ -23,6 +28,8 @@ TIMELINE_CACHE = Counter(
 # Export every series from the start, so rates and ratios exist before the first event.
 for reason in REJECTION_REASONS:
     IMAGE_REJECTIONS.labels(reason=reason)
+for kind in NotificationKind.values:
+    NOTIFICATIONS.labels(kind=kind)
 for result in ("hit", "miss"):
     TIMELINE_CACHE.labels(result=result)
 for scope in RATE_LIMIT_SCOPES:

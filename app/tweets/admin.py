@@ -10,7 +10,8 @@ class TweetAdmin(admin.ModelAdmin):
     search_fields = ("text", "author__username")
     date_hierarchy = "created_at"
     list_select_related = ("author",)
-    raw_id_fields = ("author",)
+    # Ids, not selects: a select of every tweet or user would load the whole table into the form.
+    raw_id_fields = ("author", "reply_to", "repost_of", "mentions", "hashtags")
 
     @admin.display(description="text")
     def short_text(self, tweet: Tweet) -> str:

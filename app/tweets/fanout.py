@@ -1,9 +1,10 @@
 """Writes reflected in the Redis timelines (tweets/timeline_store.py): fan-out on write.
 
 A service records each change (a TimelineChange row) in its own transaction and applies the pending
-ones right after the commit: a post goes into its author's, its author's followers' and Explore's
-sets, unless the author has more than TIMELINE_FANOUT_MAX_FOLLOWERS followers (their tweets are
-merged in at read time, tweets/selectors.py); a delete leaves every set that may hold it; a follow
+ones right after the commit: a post (a reply too) goes into its author's, its author's followers' and
+Explore's sets (a repost into all but Explore's), unless the author has more than
+TIMELINE_FANOUT_MAX_FOLLOWERS followers (their tweets are merged in at read time, tweets/selectors.py);
+a delete leaves every set that may hold it; a follow
 merges the followee's newest tweets into the follower's Home; an unfollow drops the follower's Home,
 rebuilt at its next read (the set keeps no authors, so which ids to take out is not known). With
 Redis unreachable the rows stay, and the next write that reaches it applies them first. Without Redis
@@ -76,10 +77,13 @@ def _followers_homes(author_id: int) -> list[str]:
 
 
 def _post(change: TimelineChange) -> None:
-    created_at = Tweet.objects.filter(pk=change.other_id).values_list("created_at", flat=True).first()
-    if created_at is None:
+    found = Tweet.objects.filter(pk=change.other_id).values_list("created_at", "repost_of_id").first()
+    if found is None:
         return  # deleted since; its delete comes after this change
-    keys = [user_key(change.user_id), home_key(change.user_id), EXPLORE_KEY]
+    created_at, repost_of_id = found
+    keys = [user_key(change.user_id), home_key(change.user_id)]
+    if repost_of_id is None:
+        keys.append(EXPLORE_KEY)  # Explore shows each tweet once: its original, not its reposts
     followers = User.objects.filter(pk=change.user_id).values_list("followers_count", flat=True).first()
     if followers is not None and followers <= settings.TIMELINE_FANOUT_MAX_FOLLOWERS:
         keys += _followers_homes(change.user_id)

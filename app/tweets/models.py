@@ -6,6 +6,15 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 TWEET_MAX_LENGTH = 280
+HASHTAG_MAX_LENGTH = 100
+
+
+class Hashtag(models.Model):
+    # Lower-cased (tweets/entities.py): #Django and #django are one tag page.
+    name = models.CharField(max_length=HASHTAG_MAX_LENGTH, unique=True)
+
+    def __str__(self) -> str:
+        return f"#{self.name}"
 
 
 class Tweet(models.Model):
@@ -14,8 +23,23 @@ class Tweet(models.Model):
     image = models.ImageField(upload_to="tweets/%Y/%m/", blank=True)
     thumbnail = models.ImageField(upload_to="tweets/%Y/%m/thumbs/", blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    # Kept by tweets.services in the transaction of each like and unlike (no COUNT per page).
+    # A reply is a tweet of its own (it enters timelines like any post); the parent's delete keeps it.
+    reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replies"
+    )
+    # A repost is a tweet with no text of its own, the way Mastodon stores a boost: it enters the
+    # reposter's and their followers' timelines through the same fan-out, and goes with its original.
+    repost_of = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="reposts"
+    )
+    hashtags = models.ManyToManyField(Hashtag, blank=True, related_name="tweets")
+    mentions = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="mentioned_in")
+    # Kept by tweets.services in the transaction of each like, reply and repost and their undoing
+    # (no COUNT per page). The newer two have a database default too: a replica of the previous release
+    # still inserts tweets without them during a rolling deploy.
     like_count = models.PositiveIntegerField(default=0)
+    reply_count = models.PositiveIntegerField(default=0, db_default=0)
+    repost_count = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -28,10 +52,16 @@ class Tweet(models.Model):
             models.CheckConstraint(
                 condition=LessThanOrEqual(Length("text"), TWEET_MAX_LENGTH), name="tweet_text_max_length"
             ),
+            # A tweet has text; a repost has none, and replies to nothing (a reply is to its original).
             models.CheckConstraint(
-                condition=GreaterThanOrEqual(Length("text"), 1), name="tweet_text_not_empty"
+                condition=(Q(repost_of__isnull=True) & GreaterThanOrEqual(Length("text"), 1))
+                | Q(repost_of__isnull=False, text="", reply_to__isnull=True),
+                name="tweet_text_not_empty_unless_repost",
             ),
+            models.UniqueConstraint(fields=["author", "repost_of"], name="repost_once"),
             models.CheckConstraint(condition=Q(like_count__gte=0), name="tweet_like_count_not_negative"),
+            models.CheckConstraint(condition=Q(reply_count__gte=0), name="tweet_reply_count_not_negative"),
+            models.CheckConstraint(condition=Q(repost_count__gte=0), name="tweet_repost_count_not_negative"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """A page of tweets as the templates show it, read from PostgreSQL in one query."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.conf import settings
@@ -11,7 +11,20 @@ from django.db.models import Q, QuerySet
 from tweets.cursors import encode_cursor
 from tweets.models import Tweet
 
-ROW_FIELDS = ("id", "author__username", "text", "image", "thumbnail", "created_at", "like_count")
+ROW_FIELDS = (
+    "id",
+    "author__username",
+    "text",
+    "image",
+    "thumbnail",
+    "created_at",
+    "like_count",
+    "reply_count",
+    "repost_count",
+    "reply_to_id",
+    "reply_to__author__username",
+    "repost_of_id",
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +36,20 @@ class TweetRow:
     thumbnail_name: str
     created_at: datetime
     like_count: int
+    # Defaults: a tweet that nobody answered or reposted, and that answers and reposts nothing.
+    reply_count: int = 0
+    repost_count: int = 0
+    reply_to_id: int | None = None
+    reply_to_username: str | None = None
+    repost_of_id: int | None = None
+    # A repost's original as the page shows it: attached per page (page_from), never cached with the
+    # repost's row, so the original's counts are its own cached row's.
+    original: "TweetRow | None" = None
+
+    @property
+    def shown(self) -> "TweetRow":
+        """The tweet whose content and actions the row shows: a repost shows its original."""
+        return self.original or self
 
     @property
     def image_url(self) -> str:
@@ -40,15 +67,24 @@ class TimelinePage:
 
 
 def page_from(rows: Sequence[TweetRow]) -> TimelinePage:
-    """The first page of rows (newest first, one more than a page if there are older ones)."""
+    """The first page of rows (newest first, one more than a page if there are older ones), reposts
+    with their originals (one more cache round trip or query, whatever the number of reposts)."""
     size = settings.TIMELINE_PAGE_SIZE
     page = list(rows[:size])
     next_cursor = encode_cursor(page[-1].created_at, page[-1].id) if len(rows) > size else None
-    return TimelinePage(tweets=page, next_cursor=next_cursor)
+    originals = rows_by_id([row.repost_of_id for row in page if row.repost_of_id])
+    shown = [
+        replace(row, original=originals[row.repost_of_id]) if row.repost_of_id else row
+        for row in page
+        # An original deleted since its repost's row was read takes the repost with it.
+        if not row.repost_of_id or row.repost_of_id in originals
+    ]
+    return TimelinePage(tweets=shown, next_cursor=next_cursor)
 
 
 def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> TimelinePage:
-    """One page of these tweets after the position, newest first, in one query."""
+    """One page of these tweets after the position, newest first, in one query (and one for the
+    originals of its reposts)."""
     if position:
         created_at, tweet_id = position
         tweets = tweets.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=tweet_id))
@@ -57,7 +93,8 @@ def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> T
 
 
 def row_key(tweet_id: int) -> str:
-    return f"tweet:{tweet_id}"
+    # v2: rows gained reply and repost fields; a worker must not unpickle an older deploy's rows.
+    return f"tweet:v2:{tweet_id}"
 
 
 def rows_by_id(tweet_ids: Sequence[int]) -> dict[int, TweetRow]:

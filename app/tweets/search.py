@@ -21,6 +21,8 @@ TEXT_SEARCH_CONFIG = "simple"
 
 def clean_query(query: str) -> str:
     query = (query or "").strip()
+    if "\x00" in query:
+        raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
     if len(query) > MAX_QUERY_LENGTH:
         raise ValidationError(
             f"A search can have at most {MAX_QUERY_LENGTH} characters (it has {len(query)}).", code="too_long"

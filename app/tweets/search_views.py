@@ -6,8 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from config.responses import error_page
-from tweets import search, selectors
+from tweets import search
 from tweets.cursors import InvalidCursor
+from tweets.views import viewer_state
 
 
 @require_safe
@@ -26,7 +27,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
             return response
         context |= {
             "page": page,
-            "liked": selectors.liked_tweet_ids(user=request.user, page=page),
+            **viewer_state(request, page),
             "users": search.search_users(query=query),
         }
     return render(request, "tweets/search.html", context)

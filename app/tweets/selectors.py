@@ -17,7 +17,8 @@ from tweets.timeline_store import EXPLORE_KEY, home_key, user_key
 
 def explore_timeline(*, cursor: str | None = None) -> TimelinePage:
     position = _position(cursor)
-    everyone = Tweet.objects.all()
+    # Originals only (a repost's fan-out skips Explore too, tweets/fanout.py).
+    everyone = Tweet.objects.filter(repost_of__isnull=True)
     return timelines.page({EXPLORE_KEY: everyone}, position, everyone)
 
 
@@ -42,10 +43,20 @@ def profile_timeline(*, author: User, cursor: str | None = None) -> TimelinePage
 
 
 def liked_tweet_ids(*, user: User | AnonymousUser, page: TimelinePage) -> set[int]:
+    """Which of the tweets the page shows (a repost shows its original) the user likes."""
     if not user.is_authenticated or not page.tweets:
         return set()
-    ids = [row.id for row in page.tweets]
+    ids = [row.shown.id for row in page.tweets]
     return set(Like.objects.filter(user=user, tweet_id__in=ids).values_list("tweet_id", flat=True))
+
+
+def reposted_tweet_ids(*, user: User | AnonymousUser, page: TimelinePage) -> set[int]:
+    """Which of the tweets the page shows the user has reposted."""
+    if not user.is_authenticated or not page.tweets:
+        return set()
+    ids = [row.shown.id for row in page.tweets]
+    reposts = Tweet.objects.filter(author=user, repost_of_id__in=ids)
+    return set(reposts.values_list("repost_of_id", flat=True))
 
 
 @dataclass(frozen=True)

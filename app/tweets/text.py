@@ -22,6 +22,9 @@ def clean_tweet_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text or "").strip()
     if not has_visible_character(text):
         raise ValidationError("A tweet cannot be empty.", code="empty")
+    if "\x00" in text:
+        # PostgreSQL cannot store it; the form's own validator refuses it with this message too.
+        raise ValidationError("Null characters are not allowed.", code="null_characters_not_allowed")
     if len(text) > TWEET_MAX_LENGTH:
         raise ValidationError(
             f"A tweet can have at most {TWEET_MAX_LENGTH} characters (it has {len(text)}).",

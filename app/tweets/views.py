@@ -20,8 +20,15 @@ def _timeline(request, template: str, read, status: int = 200, **context):
         page = read(cursor=request.GET.get("cursor") or None)
     except InvalidCursor:
         return error_page(request, "That page link is not valid. Start again from the newest tweets.", 400)
-    liked = selectors.liked_tweet_ids(user=request.user, page=page)
-    return render(request, template, {"page": page, "liked": liked, **context}, status=status)
+    return render(request, template, {"page": page, **viewer_state(request, page), **context}, status=status)
+
+
+def viewer_state(request, page) -> dict[str, set[int]]:
+    """What the footer of each tweet needs to know about the viewer: two queries a page."""
+    return {
+        "liked": selectors.liked_tweet_ids(user=request.user, page=page),
+        "reposted": selectors.reposted_tweet_ids(user=request.user, page=page),
+    }
 
 
 @require_safe
@@ -96,6 +103,24 @@ def tweet_like(request, tweet_id: int):
 @rate_limited("like")
 def tweet_unlike(request, tweet_id: int):
     services.tweet_unlike(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
+    return _back(request)
+
+
+@require_POST
+@login_required
+@rate_limited("like")
+def tweet_repost(request, tweet_id: int):
+    if services.tweet_repost(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user):
+        messages.success(request, "Reposted.")
+    return _back(request)
+
+
+@require_POST
+@login_required
+@rate_limited("like")
+def tweet_unrepost(request, tweet_id: int):
+    if services.tweet_unrepost(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user):
+        messages.success(request, "Repost undone.")
     return _back(request)
 
 

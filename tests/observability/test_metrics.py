@@ -117,12 +117,41 @@ def test_business_events_are_counted(client, user, other_user, django_capture_on
         assert value(after, name, **labels) == value(before, name, **labels) + 1, name
 
 
+def test_replies_reposts_and_notifications_are_counted(
+    client, user, other_user, django_capture_on_commit_callbacks
+):
+    theirs = TweetFactory(author=other_user)
+    before = scrape(client)
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("tweet_reply", args=[theirs.pk]), {"text": f"@{other_user.username} yes"})
+        client.post(reverse("tweet_repost", args=[theirs.pk]))
+        client.post(reverse("tweet_repost", args=[theirs.pk]))  # a repeat is not a new repost
+        client.post(reverse("tweet_like", args=[theirs.pk]))
+        client.post(reverse("tweet_unrepost", args=[theirs.pk]))
+    after = scrape(client)
+    for name, labels, added in [
+        ("tweetstack_replies_total", {}, 1),
+        ("tweetstack_reposts_total", {}, 1),
+        ("tweetstack_reposts_undone_total", {}, 1),
+        ("tweetstack_tweets_deleted_total", {}, 0),  # an undone repost is no tweet deleted
+        ("tweetstack_tweets_posted_total", {}, 1),  # the reply; a repost is not a tweet posted
+        ("tweetstack_notifications_total", {"kind": "reply"}, 1),
+        ("tweetstack_notifications_total", {"kind": "mention"}, 0),  # the reply's notification says it
+        ("tweetstack_notifications_total", {"kind": "repost"}, 1),
+        ("tweetstack_notifications_total", {"kind": "like"}, 1),
+    ]:
+        assert value(after, name, **labels) == value(before, name, **labels) + added, (name, labels)
+
+
 def test_every_rejection_reason_and_cache_result_is_exported_from_the_start(client):
     samples = scrape(client)
     reasons = {dict(lbls)["reason"] for n, lbls in samples if n == "tweetstack_image_uploads_rejected_total"}
     assert reasons == {"too_large", "not_an_image", "unsupported_format", "too_many_pixels", "corrupt"}
     results = {dict(lbls)["result"] for n, lbls in samples if n == "tweetstack_timeline_cache_requests_total"}
     assert results == {"hit", "miss"}
+    kinds = {dict(lbls)["kind"] for n, lbls in samples if n == "tweetstack_notifications_total"}
+    assert kinds == {"mention", "reply", "like", "follow", "repost"}
 
 
 def test_timeline_cache_hits_and_misses_are_counted(client):

@@ -32,3 +32,18 @@ def test_admin_filters_tweets_by_author_and_date(staff_client):
         {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day},
     ).text
     assert "dated" in page
+
+
+def test_admin_pages_of_the_new_models_open_and_show_no_token_digest(staff_client):
+    from api import tokens
+    from tweets import services
+
+    author, reader = UserFactory(), UserFactory()
+    tweet = services.tweet_create(author=author, text=f"#admin for @{reader.username}")
+    services.tweet_like(tweet=tweet, user=reader)
+    row, token = tokens.token_create(user=reader, name="script")
+    assert staff_client.get(f"/admin/tweets/tweet/{tweet.pk}/change/").status_code == 200
+    assert "like" in staff_client.get("/admin/notifications/notification/").text
+    page = staff_client.get(f"/admin/api/accesstoken/{row.pk}/change/")
+    assert page.status_code == 200 and row.digest not in page.text and token not in page.text
+    assert staff_client.get("/admin/api/accesstoken/add/").status_code == 403

@@ -2,8 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Follow
+from accounts.models import Follow, User
 from tests.factories import FollowFactory, LikeFactory, TweetFactory, UserFactory
 from tweets.models import Like, Tweet
 
@@ -91,3 +92,23 @@ def test_a_tweet_of_zero_width_spaces_is_a_form_error_and_stores_nothing(user_cl
     response = user_client.post(reverse("tweet_create"), {"text": "\u200b\u200b\u2060"})
     assert response.status_code == 400 and "cannot be empty" in response.text
     assert not Tweet.objects.exists()
+
+
+def test_rows_inserted_without_the_newer_counts_get_zero(user):
+    # What a replica of the previous release does during a rolling deploy: it knows no reply,
+    # repost or unread counts, and its inserts must still succeed.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tweets_tweet (author_id, text, image, thumbnail, created_at, like_count)"
+            " VALUES (%s, 'from an old replica', '', '', %s, 0)",
+            [user.pk, timezone.now()],
+        )
+        cursor.execute(
+            "INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,"
+            " is_staff, is_active, date_joined, followers_count, following_count)"
+            " VALUES ('', false, 'oldsignup', '', '', '', false, true, %s, 0, 0)",
+            [timezone.now()],
+        )
+    tweet = Tweet.objects.get(text="from an old replica")
+    assert (tweet.reply_count, tweet.repost_count) == (0, 0)
+    assert User.objects.get(username="oldsignup").unread_notifications == 0

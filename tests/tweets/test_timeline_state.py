@@ -1,7 +1,8 @@
-"""The Redis timelines hold under any sequence of writes: a hypothesis state machine posts, deletes,
-likes, unlikes, follows, unfollows and flushes Redis at random, on the real PostgreSQL and Redis, and
-after every step each user's Home, profile and Explore, page by page as the app serves them, are the
-timelines computed in SQL, and every counter is the count of its rows.
+"""The Redis timelines hold under any sequence of writes: a hypothesis state machine posts, replies,
+reposts, unreposts, deletes, likes, unlikes, follows, unfollows, reads notifications and flushes Redis
+at random, on the real PostgreSQL and Redis, and after every step each user's Home, profile and
+Explore, page by page as the app serves them, are the timelines computed in SQL, and every counter
+(followers, likes, replies, reposts, unread notifications) is the count of its rows.
 
 Small sizes make every path happen in a few steps: pages of 2, sets of 8 ids (so pages past the sets
 come from PostgreSQL), and a fan-out threshold of 1 follower (so authors cross it both ways and are
@@ -16,6 +17,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from accounts import services as account_services
 from accounts.models import Follow, User
+from notifications import services as notification_services
+from notifications.models import Notification
 from tests.factories import UserFactory
 from tweets import selectors, services
 from tweets.models import Like, TimelineChange, Tweet
@@ -41,7 +44,7 @@ def newest_first(tweets) -> list[int]:
 class Timelines(RuleBasedStateMachine):
     @initialize()
     def start_empty(self):
-        for model in (Like, Follow, Tweet, TimelineChange, User):
+        for model in (Notification, Like, Follow, Tweet, TimelineChange, User):
             model.objects.all().delete()
         cache.clear()
         self.users = [UserFactory() for _ in range(USERS)]
@@ -65,6 +68,25 @@ class Timelines(RuleBasedStateMachine):
                 assert selectors.home_timeline(user=reader).tweets[0].id == tweet.pk
             assert selectors.profile_timeline(author=self.user(author)).tweets[0].id == tweet.pk
 
+    @rule(data=st.data(), author=person)
+    def reply(self, data, author):
+        tweets = list(Tweet.objects.order_by("id"))
+        if tweets:
+            self.posted += 1
+            parent = data.draw(st.sampled_from(tweets))
+            reply = services.tweet_create(
+                author=self.user(author), text=f"reply {self.posted}", reply_to=parent
+            )
+            assert selectors.home_timeline(user=self.user(author)).tweets[0].id == reply.pk
+
+    @rule(data=st.data(), reposter=person, repost=st.booleans())
+    def repost_or_unrepost(self, data, reposter, repost):
+        tweets = list(Tweet.objects.order_by("id"))
+        if tweets:
+            tweet = data.draw(st.sampled_from(tweets))
+            change = services.tweet_repost if repost else services.tweet_unrepost
+            change(tweet=tweet, user=self.user(reposter))
+
     @rule(data=st.data())
     def delete(self, data):
         tweets = list(Tweet.objects.order_by("id"))
@@ -86,6 +108,10 @@ class Timelines(RuleBasedStateMachine):
             change = account_services.user_follow if follow else account_services.user_unfollow
             change(follower=self.user(follower), followee=self.user(followee))
 
+    @rule(reader=person)
+    def read_notifications(self, reader):
+        notification_services.notifications_mark_read(user=self.user(reader))
+
     @rule(dice=st.integers(min_value=1, max_value=6))
     def flush_redis(self, dice):
         # Hypothesis draws rules without arguments the most: a flush on every step would hide what a
@@ -97,7 +123,7 @@ class Timelines(RuleBasedStateMachine):
     def timelines_are_the_sql_ones(self):
         if not hasattr(self, "users"):
             return
-        assert every_page(selectors.explore_timeline) == newest_first(Tweet.objects.all())
+        assert every_page(selectors.explore_timeline) == newest_first(Tweet.objects.filter(repost_of=None))
         for index in range(USERS):
             user = self.user(index)
             followees = Follow.objects.filter(follower=user).values("followee")
@@ -110,8 +136,12 @@ class Timelines(RuleBasedStateMachine):
             ) == newest_first(Tweet.objects.filter(author=user)), f"profile of user {index}"
             assert user.followers_count == Follow.objects.filter(followee=user).count()
             assert user.following_count == Follow.objects.filter(follower=user).count()
+            unread = Notification.objects.filter(recipient=user, read=False).count()
+            assert user.unread_notifications == unread
         for row in selectors.explore_timeline().tweets:
             assert row.like_count == Like.objects.filter(tweet_id=row.id).count()
+            assert row.reply_count == Tweet.objects.filter(reply_to_id=row.id).count()
+            assert row.repost_count == Tweet.objects.filter(repost_of_id=row.id).count()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -31,6 +31,9 @@ INSTALLED_APPS = [
     "django_structlog",
     "accounts",
     "tweets",
+    "notifications",
+    "api",
+    "ninja",
     "observability",
     "backups",
 ]

@@ -1,8 +1,9 @@
 """`{% tweet_content tweet %}`: a tweet's author, time, text and image, rendered once per worker.
 
-That part is the same for every viewer and fixed once the tweet exists (likes change only the footer,
-which `_timeline.html` renders per request), yet rendering it (dates, URLs, escaping) was most of a
-timeline's time. The key holds every field it shows plus the active language and time zone.
+That part (its mentions and hashtags linked) is the same for every viewer and fixed once the tweet
+exists (likes, replies and reposts change only the footer, which `_tweet_actions.html` renders per
+request), yet rendering it (dates, URLs, escaping) was most of a timeline's time.
+The key holds every field it shows plus the active language and time zone.
 """
 
 from dataclasses import replace
@@ -11,7 +12,9 @@ from functools import lru_cache
 from django import template
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 
+from tweets import entities
 from tweets.pages import TweetRow
 
 register = template.Library()
@@ -19,7 +22,9 @@ _LOCALE = object()  # the render_context key of the page's (language, time zone)
 
 
 @register.simple_tag(takes_context=True)
-def tweet_content(context, tweet: TweetRow) -> str:
+def tweet_content(context, tweet: TweetRow, entry: object = None) -> str:
+    """entry names the element that shows it when that is not the tweet itself (a repost's entry, a
+    notification), so that a page showing one tweet twice has no id twice."""
     # The language and time zone hold for the whole page: looked up once per render, not per tweet.
     locale = context.render_context.get(_LOCALE)
     if locale is None:
@@ -27,10 +32,17 @@ def tweet_content(context, tweet: TweetRow) -> str:
             translation.get_language(),
             timezone.get_current_timezone_name(),
         )
-    # The like count is not shown here: leaving it out of the key keeps a liked tweet's entry.
-    return _render(replace(tweet, like_count=0), *locale)
+    # The counts are not shown here: leaving them out of the key keeps a liked tweet's entry.
+    label = f"tweet-{tweet.id if entry is None else entry}-author"
+    return _render(replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None), label, *locale)
+
+
+@register.filter
+def linked_text(text: str) -> SafeString:
+    """Mentions linked to profiles, hashtags to their pages, the rest escaped."""
+    return entities.linked(text)
 
 
 @lru_cache(maxsize=2048)
-def _render(tweet: TweetRow, language: str, time_zone: str) -> str:
-    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet})
+def _render(tweet: TweetRow, label: str, language: str, time_zone: str) -> str:
+    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet, "label": label})

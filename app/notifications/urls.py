@@ -1,0 +1,5 @@
+from django.urls import path
+
+from notifications import views
+
+urlpatterns = [path("notifications/", views.inbox, name="notifications")]
