@@ -13,10 +13,14 @@ import secrets
 import shlex
 import string
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from stack import appconfig, pgbackrest, tls
+from stack import appconfig, pgbackrest
 from stack import ports as port_table
 from stack.layout import REPO, Stack, alertmanager_config, find_binary
+
+if TYPE_CHECKING:
+    from stack import tls
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -69,7 +73,7 @@ def upload_form_overhead() -> int:
     return int(appconfig.declared(REPO / "app/config/limits.env")["UPLOAD_FORM_OVERHEAD_BYTES"])
 
 
-def listen_public(stack: Stack, certificate: tls.TlsFiles) -> str:
+def listen_public(stack: Stack, certificate: "tls.TlsFiles") -> str:
     """The public server's listeners: plain HTTP (redirected by tls.conf) and HTTPS with HTTP/2 (as
     `listen ... http2`, which Debian 12's nginx 1.22 takes; `http2 on;` needs 1.25)."""
     https = stack.ports["nginx-https"]
@@ -84,6 +88,9 @@ def listen_public(stack: Stack, certificate: tls.TlsFiles) -> str:
 
 
 def render_nginx(stack: Stack, image_max_bytes: int, log=lambda message: None) -> None:
+    # Imported here: the checklist image reads this module but has no `cryptography` (the CA's).
+    from stack import tls
+
     certificate = tls.ensure(stack, log)
     conf = stack.path("etc", "nginx")
     link_shared(REPO / "nginx", conf)

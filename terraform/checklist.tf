@@ -28,8 +28,9 @@ resource "docker_container" "checklist" {
     file    = "/etc/tweetstack/tls/ca.crt"
     content = file(var.tls_ca_file)
   }
-  read_only = true
-  tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }
+  # Not read_only: the provider uploads the CA into the container's filesystem, which a read-only
+  # root refuses ("container rootfs is marked read-only").
+  tmpfs = { "/tmp" = "rw,noexec,nosuid,size=64m" }
 
   # Healthy while its scheduled runs keep finishing (the image's check).
   healthcheck {

@@ -487,7 +487,8 @@ resource "docker_container" "blackbox_exporter" {
     timeout  = "3s"
     retries  = 3
   }
-  read_only  = true
+  # Not read_only: the provider uploads the config into the container's filesystem, which a read-only
+  # root refuses.
   wait       = true
   restart    = "unless-stopped"
   memory     = 64
