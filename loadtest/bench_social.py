@@ -35,8 +35,10 @@ from loadtest.social_measure import (
     fixed_rate,
     measure,
     measure_fanout,
+    observed,
     prepare,
     print_open,
+    rebuild_timelines,
 )
 from loadtest.social_mix import MIXES, requests
 
@@ -45,6 +47,17 @@ REPO = Path(__file__).resolve().parents[1]
 RAISED_RATE_LIMITS = {
     name: "1000000/m"
     for name in ("RATELIMIT_POST_USER", "RATELIMIT_POST_IP", "RATELIMIT_LIKE_USER", "RATELIMIT_LIKE_IP")
+}
+# What observability costs: the replicas' settings of each measurement (the README's
+# sampling policy). "100%" is every runtime's default: no sampler set is OpenTelemetry's
+# parentbased_always_on.
+OBSERVABILITY = {
+    "off (no traces, no metrics)": {"OTEL_SDK_DISABLED": "true", "METRICS_ENABLED": "false"},
+    "traces sampled 10%": {
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.1",
+    },
+    "traces 100%": {"OTEL_TRACES_SAMPLER": "parentbased_always_on"},
 }
 
 
@@ -75,9 +88,40 @@ def run_full(args, graph: Graph, work: Path) -> SocialRun:
             seconds=args.fanout_seconds,
             work=work,
         )
-        return SocialRun(graph.shape(), timings, ceiling, closed, opened, posts)
     finally:
         bench_scale.stack(env, "down")
+    social = next(m for m in closed if m.label == "social")
+    rate = args.rate or max(1.0, round(social.rps / 2))
+    observability = run_observability(args, graph, prepared, rate, work)
+    return SocialRun(graph.shape(), timings, ceiling, closed, opened, posts, observability)
+
+
+def run_observability(args, graph: Graph, prepared, rate: float, work: Path) -> list:
+    """The social mix with observability off, sampled and at 100%, each on the same data restarted with
+    those settings and every timeline rebuilt first (Redis is a cache that a restart empties)."""
+    results = []
+    for label, settings in OBSERVABILITY.items():
+        env = bench_scale.stack_env(args.state, args.replicas, RAISED_RATE_LIMITS | settings)
+        print(f"bench-social: observability {label}", flush=True)
+        bench_scale.stack(env, "up")
+        try:
+            rebuild_timelines(env)
+            results.append(
+                observed(
+                    env,
+                    graph,
+                    prepared,
+                    label,
+                    replicas=args.replicas,
+                    connections=args.connections,
+                    seconds=args.duration,
+                    rate=rate,
+                    work=work,
+                )
+            )
+        finally:
+            bench_scale.stack(env, "down")
+    return results
 
 
 def run_growth(args, work: Path) -> list[tuple[dict, OpenLoop]]:

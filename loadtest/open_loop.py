@@ -41,6 +41,7 @@ class OpenLoop:
     # Read around the measurement (bench_social.fixed_rate, loadtest/stack_counters.py).
     cpu_ms_per_request: float = 0.0
     redis_commands_per_request: float = 0.0
+    sql_statements_per_request: float = 0.0
     timeline_hit_ratio: float | None = None
 
     @property

@@ -43,6 +43,10 @@ def fanout_follower_username(followers: int, index: int) -> str:
     return f"fan{followers}x{index:06d}"
 
 
+# fanout_follower_username's names: accounts that never read (no timeline of theirs is prepared).
+FOLLOWER_ONLY = r"^fan[0-9]+x"
+
+
 def _cumulative(weights: Iterator[float]) -> list[float]:
     return list(itertools.accumulate(weights))
 

@@ -7,13 +7,14 @@ import json
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadtest import bench_scale, open_loop, stack_counters
 from loadtest.open_loop import OpenLoop
 from loadtest.social_graph import Graph
 from loadtest.social_mix import Prepared, posts_by, requests, write_wrk_requests
+from stack.layout import Stack
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).with_name("social.lua")
@@ -42,6 +43,15 @@ class FanoutPost:
 
 
 @dataclass
+class Observed:
+    """The social mix under one observability setting (bench_social.OBSERVABILITY)."""
+
+    label: str
+    closed: ClosedLoop
+    open: OpenLoop
+
+
+@dataclass
 class SocialRun:
     graph: dict
     timings: dict
@@ -49,6 +59,7 @@ class SocialRun:
     closed: list[ClosedLoop]
     open: list[OpenLoop]
     fanout: list[FanoutPost]
+    observability: list[Observed] = field(default_factory=list)
 
 
 def loader_env(env: dict) -> dict:
@@ -74,9 +85,8 @@ def prepare(
     command += ["--tweets", str(graph.tweets), "--seed", str(graph.seed), "--sessions", str(sessions)]
     command += ["--out", str(out), "--fanout", *map(str, fanout)]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=REPO, env=loader_env(env), capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"bench-social: loading the graph failed:\n{result.stderr[-3000:]}")
+    _loader(env, command, "loading the graph")
+    stack_counters.track_statements(Stack.from_env(env))
     timings = json.loads(out.read_text())["timings"] | {"prepare_s": time.monotonic() - started}
     print(
         f"bench-social: {graph.users} users, {graph.tweets} tweets loaded in {timings['prepare_s']:.1f} s "
@@ -84,6 +94,43 @@ def prepare(
         flush=True,
     )
     return Prepared.read(out), timings
+
+
+def _loader(env: dict, command: list[str], what: str) -> None:
+    result = subprocess.run(command, cwd=REPO, env=loader_env(env), capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"bench-social: {what} failed:\n{result.stderr[-3000:]}")
+
+
+def rebuild_timelines(env: dict) -> None:
+    """Every account's timelines rebuilt from PostgreSQL, as prepare() left them (after a restart)."""
+    started = time.monotonic()
+    _loader(env, [sys.executable, "-m", "loadtest.social_load", "--rebuild-only"], "rebuilding timelines")
+    print(f"  timelines rebuilt in {time.monotonic() - started:.1f} s", flush=True)
+
+
+def observed(
+    env: dict,
+    graph: Graph,
+    prepared: Prepared,
+    label: str,
+    *,
+    replicas: int,
+    connections: int,
+    seconds: float,
+    rate: float,
+    work: Path,
+) -> Observed:
+    """The social mix's closed-loop maximum, then its latency and cost at rate (the same in every
+    setting, so the CPU per request compares)."""
+    listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed + 2)
+    maximum = closed_loop(env, listed, label=label, connections=connections, seconds=seconds, work=work)
+    print(f"  {label:28} max {maximum.rps:8.1f} req/s  p99 {maximum.p99_ms:6.1f} ms", flush=True)
+    listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed + 3)
+    groups = bench_scale.replica_processes(env, replicas)
+    result = fixed_rate(env, groups, listed, label=label, rate=rate, seconds=seconds, work=work)
+    print_open(result)
+    return Observed(label, maximum, result)
 
 
 def closed_loop(env: dict, listed, *, label: str, connections: int, seconds: float, work: Path) -> ClosedLoop:
@@ -124,6 +171,7 @@ def fixed_rate(
     result.cpu_ms_per_request = 1000 * used / max(1, result.overall.requests)
     change = stack_counters.difference(counted, stack_counters.snapshot(env), result.overall.requests)
     result.redis_commands_per_request = change.redis_commands_per_request
+    result.sql_statements_per_request = change.sql_statements_per_request
     result.timeline_hit_ratio = change.timeline_hit_ratio
     return result
 
@@ -138,6 +186,7 @@ def print_open(result: OpenLoop) -> None:
         f"  {result.label:28} {result.rate:6.1f}/s -> {result.achieved_rps:6.1f} req/s  p50 {o.p50_ms:6.1f}"
         f"  p95 {o.p95_ms:6.1f}  p99 {o.p99_ms:6.1f} ms  errors {o.errors}"
         f"  cpu {result.cpu_ms_per_request:.1f} ms/req  redis {result.redis_commands_per_request:.1f} cmd/req"
+        f"  sql {result.sql_statements_per_request:.1f} stmt/req"
         f"  timeline hits {_share(result.timeline_hit_ratio)}",
         flush=True,
     )

@@ -124,22 +124,22 @@ def _share(ratio: float | None) -> str:
 def _open_table(results, first_column: str) -> list[str]:
     lines = [
         f"| {first_column} | rate /s | achieved req/s | type | requests | errors | p50 ms | p95 ms | p99 ms "
-        "| CPU ms/request | Redis commands/request | timeline cache hits |",
-        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| CPU ms/request | SQL statements/request | Redis commands/request | timeline cache hits |",
+        "| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for result in results:
         o = result.overall
         lines.append(
             f"| {result.label} | {result.rate:g} | {result.achieved_rps:.1f} | **all** | {o.requests} "
             f"| {o.errors} | {o.p50_ms:.1f} | {o.p95_ms:.1f} | {o.p99_ms:.1f} "
-            f"| {result.cpu_ms_per_request:.1f} | {result.redis_commands_per_request:.1f} "
-            f"| {_share(result.timeline_hit_ratio)} |"
+            f"| {result.cpu_ms_per_request:.1f} | {result.sql_statements_per_request:.1f} "
+            f"| {result.redis_commands_per_request:.1f} | {_share(result.timeline_hit_ratio)} |"
         )
         if len(result.by_kind) > 1:
             for kind, s in result.by_kind.items():
                 lines.append(
                     f"| | | | {KIND_NAMES[kind]} | {s.requests} | {s.errors} | {s.p50_ms:.1f} "
-                    f"| {s.p95_ms:.1f} | {s.p99_ms:.1f} | | | |"
+                    f"| {s.p95_ms:.1f} | {s.p99_ms:.1f} | | | | |"
                 )
     return lines
 
@@ -154,8 +154,8 @@ def _fanout(run) -> list[str]:
         "is written into every follower's Home at post time, one above it is merged into Home at read time.",
         "",
         "| followers | timelines | posts | errors | p50 ms | p95 ms | p99 ms | CPU ms/post "
-        "| Redis commands/post |",
-        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| SQL statements/post | Redis commands/post |",
+        "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for post in run.fanout:
         o = post.result.overall
@@ -163,7 +163,33 @@ def _fanout(run) -> list[str]:
         lines.append(
             f"| {post.followers:,} | {how} | {o.requests} | {o.errors} | {o.p50_ms:.1f} | {o.p95_ms:.1f} "
             f"| {o.p99_ms:.1f} | {post.result.cpu_ms_per_request:.1f} "
-            f"| {post.result.redis_commands_per_request:.1f} |"
+            f"| {post.result.sql_statements_per_request:.1f} | {post.result.redis_commands_per_request:.1f} |"
+        )
+    return [*lines, ""]
+
+
+def _observability(run) -> list[str]:
+    if not run.observability:
+        return []
+    off = run.observability[0]
+    base_cpu = off.open.cpu_ms_per_request or 1
+    lines = [
+        "## What observability costs",
+        "",
+        "The social mix on the same data, the stack restarted with each setting and every timeline rebuilt "
+        "first: the closed-loop maximum (wrk), then the latency and CPU per request at one fixed rate "
+        f"(vegeta). Compared with the first row ({off.label}).",
+        "",
+        "| setting | max req/s | max vs first | rate /s | errors | p50 ms | p99 ms | CPU ms/request "
+        "| CPU vs first |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for o in run.observability:
+        r = o.open
+        lines.append(
+            f"| {o.label} | {o.closed.rps:.1f} | {o.closed.rps / off.closed.rps - 1:+.1%} | {r.rate:g} "
+            f"| {r.errors + o.closed.errors} | {r.overall.p50_ms:.1f} | {r.overall.p99_ms:.1f} "
+            f"| {r.cpu_ms_per_request:.1f} | {r.cpu_ms_per_request / base_cpu - 1:+.1%} |"
         )
     return [*lines, ""]
 
@@ -184,16 +210,16 @@ def _growth(growth) -> list[str]:
         "The social mix at one fixed rate on a fresh stack per size, tweets in proportion to users.",
         "",
         "| users | tweets | rate /s | achieved req/s | errors | p50 ms | p95 ms | p99 ms | CPU ms/request "
-        "| × smallest | Redis commands/request | timeline cache hits |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| × smallest | SQL statements/request | Redis commands/request | timeline cache hits |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for shape, r in growth:
         o = r.overall
         lines.append(
             f"| {shape['users']:,} | {shape['tweets']:,} | {r.rate:g} | {r.achieved_rps:.1f} | {o.errors} "
             f"| {o.p50_ms:.1f} | {o.p95_ms:.1f} | {o.p99_ms:.1f} | {r.cpu_ms_per_request:.1f} "
-            f"| {r.cpu_ms_per_request / base:.2f} | {r.redis_commands_per_request:.1f} "
-            f"| {_share(r.timeline_hit_ratio)} |"
+            f"| {r.cpu_ms_per_request / base:.2f} | {r.sql_statements_per_request:.1f} "
+            f"| {r.redis_commands_per_request:.1f} | {_share(r.timeline_hit_ratio)} |"
         )
     return [*lines, ""]
 
@@ -229,6 +255,7 @@ def _targets(run, growth) -> list[str]:
         + sum(p.result.errors for p in run.fanout)
         + sum(r.errors for _, r in growth)
     )
+    errors += sum(o.open.errors + o.closed.errors for o in run.observability)
     lines.append(verdict(errors == 0, f"zero errors: {errors}"))
     for post in run.fanout:
         if post.followers <= 10_000:
@@ -238,6 +265,17 @@ def _targets(run, growth) -> list[str]:
                     p99 < 50,
                     f"post p99 < 50 ms at {post.followers:,} followers: {p99:.1f} ms",
                     f"{p99 - 50:.1f} ms over",
+                )
+            )
+    if len(run.observability) > 1:
+        off = run.observability[0].open.cpu_ms_per_request or 1
+        for o in run.observability[1:]:
+            overhead = o.open.cpu_ms_per_request / off - 1
+            lines.append(
+                verdict(
+                    overhead <= 0.1,
+                    f"observability overhead ≤ 10% ({o.label}): CPU per request {overhead:+.0%}",
+                    f"{100 * overhead - 10:.0f} points over",
                 )
             )
     if len(growth) > 1:
@@ -307,6 +345,7 @@ def write_report(out: Path, *, run, growth, settings, machine, versions, started
     if samples:
         lines += ["Errors seen (first few):", "", *samples, ""]
     lines += _fanout(run)
+    lines += _observability(run)
     lines += _growth(growth)
     lines += _targets(run, growth)
     lines += [*(f"![{name}]({name})" for name in charts), "", "Raw numbers: [results.json](results.json)."]

@@ -278,7 +278,9 @@ def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics
     result = {
         "postgres": (
             f"{postgres_bin} -D {stack.pgdata} -c listen_addresses=127.0.0.1 -p {p['postgres']}"
-            f" -k {stack.pgdata}" + pgbackrest.server_options(),
+            f" -k {stack.pgdata}"
+            # Statements counted per query shape: what a request costs in SQL (bench-social reads it).
+            " -c shared_preload_libraries=pg_stat_statements" + pgbackrest.server_options(),
             # archive-push reads its options from the server's environment.
             base | pgbackrest_environment(stack),
             # SIGINT is PostgreSQL's fast shutdown: sessions end, data is flushed.

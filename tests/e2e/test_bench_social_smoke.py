@@ -46,7 +46,25 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
     assert all(p.result.overall.requests == 2 * SECONDS for p in posts)
     # The timelines were built before the load: reads are served from their Redis sets.
     assert all(r.redis_commands_per_request > 0 and r.timeline_hit_ratio > 0.5 for r in opened), opened
-    run = social_measure.SocialRun(graph.shape(), timings, ceiling, closed, opened, posts)
+    # pg_stat_statements counts what each request costs in SQL.
+    assert all(r.sql_statements_per_request > 0 for r in opened + [p.result for p in posts]), opened
+    # The observability measurement as the stack runs (make bench-social restarts it per setting):
+    # the timelines rebuilt by the loader first, then served from Redis again.
+    social_measure.rebuild_timelines(stack.env)
+    observed = social_measure.observed(
+        stack.env,
+        graph,
+        prepared,
+        "as configured",
+        replicas=2,
+        connections=2,
+        seconds=SECONDS,
+        rate=10,
+        work=work,
+    )
+    assert observed.closed.errors == 0 and observed.open.errors == 0, observed.open.error_samples
+    assert observed.open.timeline_hit_ratio > 0.5, observed
+    run = social_measure.SocialRun(graph.shape(), timings, ceiling, closed, opened, posts, [observed])
     report = write_report(
         tmp_path,
         run=run,
@@ -67,4 +85,5 @@ def test_a_short_social_benchmark_has_no_errors_and_writes_its_report(stack, tmp
     text = report.read_text()
     assert "Smoke-size run, not the benchmark" in text and "met: zero errors: 0" in text
     assert "| social |" in text and "| 100 | fan-out on write |" in text
+    assert "## What observability costs" in text and "| as configured |" in text
     assert all((tmp_path / name).stat().st_size > 1000 for name in ("social-rps.png", "social-latency.png"))

@@ -170,8 +170,13 @@ def _run(users: int, tweets: int, errors: int = 0) -> social_measure.SocialRun:
     ceiling = Measurement(2, "/healthz", 16, 400.0, 1, 2, 3, 0, 800, 50.0)
     posts = [social_measure.FanoutPost(0, True, summarize(line[-1:], "post-0-followers", rate=1, duration=1))]
     shape = graph.shape() | {"tweets": tweets}
+    observability = []
+    for label, cpu in (("off", 10.0), ("sampled", 10.5), ("all", 12.0)):
+        result = summarize(line, label, rate=5, duration=2)
+        result.cpu_ms_per_request = cpu
+        observability.append(social_measure.Observed(label, closed[0], result))
     return social_measure.SocialRun(
-        shape, {"copy_s": 1, "timelines_s": 2, "prepare_s": 4}, ceiling, closed, opened, posts
+        shape, {"copy_s": 1, "timelines_s": 2, "prepare_s": 4}, ceiling, closed, opened, posts, observability
     )
 
 
@@ -205,6 +210,10 @@ def test_a_smoke_size_report_says_it_is_not_the_benchmark_and_has_every_table(tm
     assert "| 100 | 0 | 5 |" in text  # the growth table's second size
     assert "**missed**: zero errors" in text
     assert "| 3.5 | 90% |" in text  # Redis commands per request and the timeline cache's hits
+    # Observability's cost: CPU per request against the first setting's, each judged by the target.
+    assert "| sampled | 40.0 | +0.0% | 5 |" in text and "| 10.5 | +5.0% |" in text
+    assert "met: observability overhead ≤ 10% (sampled): CPU per request +5%" in text
+    assert "**missed**: observability overhead ≤ 10% (all): CPU per request +20% (10 points over)" in text
     for chart in ("social-rps.png", "social-latency.png", "social-fanout.png", "social-growth.png"):
         assert (tmp_path / chart).stat().st_size > 1000 and f"]({chart})" in text
 
@@ -287,8 +296,13 @@ def test_wrk_counts_a_post_sent_to_the_login_page_as_an_error(site, tmp_path):
 
 
 def test_counters_around_a_measurement_are_per_request_and_a_run_without_timeline_reads_has_no_hit_ratio():
-    before = stack_counters.Snapshot(redis_commands=100, timeline_hits=10, timeline_misses=5)
-    after = stack_counters.Snapshot(redis_commands=400, timeline_hits=37, timeline_misses=8)
+    before = stack_counters.Snapshot(
+        redis_commands=100, sql_statements=20, timeline_hits=10, timeline_misses=5
+    )
+    after = stack_counters.Snapshot(
+        redis_commands=400, sql_statements=170, timeline_hits=37, timeline_misses=8
+    )
     change = stack_counters.difference(before, after, requests=50)
     assert change.redis_commands_per_request == 6 and change.timeline_hit_ratio == 0.9
+    assert change.sql_statements_per_request == 3
     assert stack_counters.difference(before, before, requests=0).timeline_hit_ratio is None
