@@ -200,6 +200,26 @@ def measure_running(env: dict, replicas: int, connections: int, duration: float)
     return results
 
 
+def measure_social(env: dict, replicas: int, args) -> Measurement:
+    """The social workload's mix (loadtest/social_measure.py) on a small graph, beside Explore."""
+    import tempfile
+
+    # Imported here: social_measure builds on this module.
+    from loadtest import social_measure
+    from loadtest.social_graph import Graph
+
+    graph = Graph(args.social_users, args.social_tweets)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-social-") as folder:
+        work = Path(folder)
+        sessions = min(200, graph.users)
+        prepared, _ = social_measure.prepare(env, graph, sessions=sessions, fanout=[], work=work)
+        m = social_measure.social_maximum(
+            env, graph, prepared, replicas, args.connections, args.duration, work
+        )
+    print(f"  social mix c={m.connections:<3} {m.rps:8.1f} req/s  p99 {m.p99_ms:6.1f} ms  errors {m.errors}")
+    return m
+
+
 def run_replicas(
     state: Path, replicas: int, args, extra_env: dict | None = None, profile_name: str | None = None
 ) -> tuple[list[Measurement], profile.Profile | None]:
@@ -210,6 +230,8 @@ def run_replicas(
     try:
         seed(env, args.tweets)
         measurements = measure_running(env, replicas, args.connections, args.duration)
+        if args.social_users:
+            measurements.append(measure_social(env, replicas, args))
         if not profile_name:
             return measurements, None
         worker = replica_processes(env, replicas)[0][1]
@@ -266,6 +288,10 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=15, help="seconds of load per measurement")
     parser.add_argument("--state", type=Path, default=REPO / "var" / "bench" / "stack")
     parser.add_argument("--out", type=Path, help="report folder (default docs/benchmarks/<date>-scale)")
+    parser.add_argument(
+        "--social-users", type=int, default=1000, help="users of the social mix's graph (0: no social mix)"
+    )
+    parser.add_argument("--social-tweets", type=int, default=50_000, help="tweets of the social mix's graph")
     parser.add_argument("--no-overhead", action="store_true", help="skip the observability on/off comparison")
     parser.add_argument(
         "--profile-seconds",
@@ -297,6 +323,8 @@ def main(argv=None) -> int:
             profiles[name] = profiled
     overhead = []
     if not args.no_overhead:
+        from loadtest import social_measure
+
         on = next(m for m in scaling if m.replicas == compared and m.path == "/explore/")
         name = "obs-off" if args.profile_seconds else None
         off, profiled = run_replicas(
@@ -307,6 +335,11 @@ def main(argv=None) -> int:
             profile_name=name,
         )
         overhead = [on, off[0]]
+        # The social mix on and off too, where measured (Explore's pair stays the target's).
+        social = [
+            m for m in (*scaling, *off) if m.replicas == compared and m.path == social_measure.SOCIAL_PATH
+        ]
+        overhead += social if len(social) == 2 else []
         if profiled:
             profiles[name] = profiled
 
@@ -325,6 +358,8 @@ def main(argv=None) -> int:
             "profile_seconds": args.profile_seconds,
             "profile_rate": PROFILE_RATE,
             "profile_replicas": compared,
+            "social_users": args.social_users,
+            "social_tweets": args.social_tweets,
         },
         machine=machine(),
         versions=versions(),

@@ -26,7 +26,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from loadtest import bench_scale, open_loop
+from loadtest import bench_scale, open_loop, stack_counters
 from loadtest.open_loop import OpenLoop
 from loadtest.social_graph import Graph
 from loadtest.social_measure import (
@@ -41,6 +41,7 @@ from loadtest.social_measure import (
     rebuild_timelines,
 )
 from loadtest.social_mix import MIXES, requests
+from stack.layout import Stack
 
 REPO = Path(__file__).resolve().parents[1]
 # High enough that no request of the run is refused: the benchmark measures the app, not its limits.
@@ -53,6 +54,7 @@ RAISED_RATE_LIMITS = {
 # parentbased_always_on.
 OBSERVABILITY = {
     "off (no traces, no metrics)": {"OTEL_SDK_DISABLED": "true", "METRICS_ENABLED": "false"},
+    "metrics only (no traces)": {"OTEL_SDK_DISABLED": "true"},
     "traces sampled 10%": {
         "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
         "OTEL_TRACES_SAMPLER_ARG": "0.1",
@@ -89,6 +91,7 @@ def run_full(args, graph: Graph, work: Path) -> SocialRun:
             work=work,
         )
     finally:
+        stack_counters.save_redis(Stack.from_env(env))
         bench_scale.stack(env, "down")
     social = next(m for m in closed if m.label == "social")
     rate = args.rate or max(1.0, round(social.rps / 2))
@@ -97,15 +100,16 @@ def run_full(args, graph: Graph, work: Path) -> SocialRun:
 
 
 def run_observability(args, graph: Graph, prepared, rate: float, work: Path) -> list:
-    """The social mix with observability off, sampled and at 100%, each on the same data restarted with
-    those settings and every timeline rebuilt first (Redis is a cache that a restart empties)."""
+    """The social mix with observability off, in part and on, each on the same data restarted with
+    those settings, Redis' timelines saved and loaded across the restart (rebuilt if none were)."""
     results = []
     for label, settings in OBSERVABILITY.items():
         env = bench_scale.stack_env(args.state, args.replicas, RAISED_RATE_LIMITS | settings)
         print(f"bench-social: observability {label}", flush=True)
         bench_scale.stack(env, "up")
         try:
-            rebuild_timelines(env)
+            if not stack_counters.redis_keys(Stack.from_env(env)):
+                rebuild_timelines(env)
             results.append(
                 observed(
                     env,
@@ -120,6 +124,7 @@ def run_observability(args, graph: Graph, prepared, rate: float, work: Path) -> 
                 )
             )
         finally:
+            stack_counters.save_redis(Stack.from_env(env))
             bench_scale.stack(env, "down")
     return results
 
@@ -135,7 +140,7 @@ def run_growth(args, work: Path) -> list[tuple[dict, OpenLoop]]:
         print(f"bench-social: growth point {users} users", flush=True)
         bench_scale.stack(env, "up")
         try:
-            prepared, _ = prepare(env, graph, sessions=args.sessions, fanout=[], work=work)
+            prepared, _ = prepare(env, graph, sessions=args.sessions, fanout=[], work=work, readers_only=True)
             listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed)
             result = fixed_rate(
                 env,

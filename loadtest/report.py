@@ -9,6 +9,7 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
 from loadtest.profile import OBSERVABILITY, Profile
+from loadtest.social_measure import SOCIAL_PATH
 
 
 def _by(scaling, path: str, light: bool = False) -> dict:
@@ -46,12 +47,14 @@ def line_chart(
     return path.name
 
 
-def _charts(out: Path, timeline: dict, ceiling: dict) -> list[str]:
+def _charts(out: Path, timeline: dict, ceiling: dict, social: dict) -> list[str]:
     replicas = list(timeline)
     throughput = {
         "timeline /explore/": [timeline[r].rps for r in replicas],
         "ceiling /healthz": [ceiling[r].rps for r in replicas],
     }
+    if set(social) == set(replicas):
+        throughput["social mix (logged in)"] = [social[r].rps for r in replicas]
     latency = {
         label: [getattr(timeline[r], attribute) for r in replicas]
         for label, attribute in (("p50", "p50_ms"), ("p95", "p95_ms"), ("p99", "p99_ms"))
@@ -133,7 +136,8 @@ def write_report(
 ) -> Path:
     timeline, ceiling = _by(scaling, "/explore/"), _by(scaling, "/healthz")
     light = _by(scaling, "/explore/", light=True)
-    charts = _charts(out, timeline, ceiling)
+    social = _by(scaling, SOCIAL_PATH)
+    charts = _charts(out, timeline, ceiling, social)
     base = timeline[min(timeline)].rps
     lines = [
         f"# Scaling benchmark, {started:%Y-%m-%d %H:%M} UTC",
@@ -146,16 +150,26 @@ def write_report(
         "everything (load generator included) on the same machine.",
         "",
         "| replicas | timeline req/s | p50 ms | p95 ms | p99 ms | errors | CPU per replica | ceiling req/s "
-        "| timeline / ceiling | × 1 replica | light load req/s (p99 ms) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| timeline / ceiling | × 1 replica | light load req/s (p99 ms) | social mix req/s (p99 ms) "
+        "| social / ceiling |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r, m in timeline.items():
-        c, low = ceiling[r], light[r]
+        c, low, mix = ceiling[r], light[r], social.get(r)
+        mixed = f"{mix.rps:.1f} ({mix.p99_ms:.1f}) | {mix.rps / c.rps:.0%}" if mix else "not measured | "
         lines.append(
-            f"| {r} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} | {m.errors + c.errors} "
+            f"| {r} | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p95_ms:.1f} | {m.p99_ms:.1f} "
+            f"| {m.errors + c.errors + (mix.errors if mix else 0)} "
             f"| {m.cpu_per_replica:.0f}% | {c.rps:.1f} | {m.rps / c.rps:.0%} | {m.rps / base:.2f} "
-            f"| {low.rps:.1f} ({low.p99_ms:.1f}) |"
+            f"| {low.rps:.1f} ({low.p99_ms:.1f}) | {mixed} |"
         )
+    if social:
+        lines += [
+            "",
+            f"The social mix: {settings.get('social_users', 0):,} users and "
+            f"{settings.get('social_tweets', 0):,} tweets (loadtest/social_graph.py), logged-in sessions, "
+            "60% Home, 30% profiles, 10% posts (`make bench-social` measures it at scale).",
+        ]
     lines += ["", *(f"![{name}]({name})" for name in charts), "", "## Targets", ""]
     best = max(timeline.values(), key=lambda m: m.rps)
     ratio = best.rps / ceiling[best.replicas].rps
@@ -182,7 +196,7 @@ def write_report(
         speedup = timeline[2].rps / timeline[1].rps
         lines.append(verdict(speedup >= 1.6, f"2 replicas ≥ 1.6× one replica: {speedup:.2f}×"))
     if overhead:
-        on, off = overhead
+        on, off = overhead[:2]
         cost = 1 - on.rps / off.rps
         lines += [
             "",
@@ -195,6 +209,10 @@ def write_report(
             "| --- | ---: | ---: | ---: |",
             f"| on | {on.rps:.1f} | {on.p50_ms:.1f} | {on.p99_ms:.1f} |",
             f"| off | {off.rps:.1f} | {off.p50_ms:.1f} | {off.p99_ms:.1f} |",
+            *(
+                f"| {label}, social mix | {m.rps:.1f} | {m.p50_ms:.1f} | {m.p99_ms:.1f} |"
+                for label, m in zip(("on", "off"), overhead[2:], strict=False)
+            ),
             "",
             verdict(
                 cost <= 0.10,

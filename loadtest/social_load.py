@@ -138,17 +138,21 @@ def load(graph: Graph, fanout: list[int]) -> dict[str, int]:
     return ids
 
 
-def build_timelines() -> None:
-    """Every reading account's Home and user timeline through the app's read path: a missing Redis set
-    is rebuilt from PostgreSQL, as the first page view after a flush would. The fan-out authors'
-    follower-only accounts never read: their sets stay absent, as an inactive user's would."""
+def build_timelines(names: list[str] | None = None) -> None:
+    """Home and user timeline of these accounts (default: every reading account) through the app's
+    read path: a missing Redis set is rebuilt from PostgreSQL, as the first page view after a flush
+    would. The others' sets stay absent, as an inactive user's expire (the fan-out authors'
+    follower-only accounts never read)."""
     from accounts.models import User
     from tweets import selectors, timeline_store
 
     # Sets written before the load (the stack's own Explore, in a test) would miss its tweets.
     timeline_store.forget([timeline_store.EXPLORE_KEY])
     selectors.explore_timeline()
-    for user in User.objects.exclude(username__regex=FOLLOWER_ONLY).iterator(chunk_size=2000):
+    users = User.objects.exclude(username__regex=FOLLOWER_ONLY)
+    if names is not None:
+        users = users.filter(username__in=names)
+    for user in users.iterator(chunk_size=2000):
         selectors.home_timeline(user=user)
         selectors.profile_timeline(author=user)
 
@@ -198,6 +202,9 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, help="logged-in users of the load")
     parser.add_argument("--fanout", type=int, nargs="*", default=[], help="followers of each fan-out author")
     parser.add_argument("--out", type=Path, help="where the JSON for the load generator goes")
+    parser.add_argument(
+        "--readers-only", action="store_true", help="prepare the timelines of the sessions' accounts only"
+    )
     args = parser.parse_args(argv)
     django.setup()
     if args.rebuild_only:
@@ -215,12 +222,12 @@ def main(argv=None) -> int:
     started = time.monotonic()
     ids = load(graph, args.fanout)
     timings["copy_s"] = time.monotonic() - started
-    started = time.monotonic()
-    build_timelines()
-    timings["timelines_s"] = time.monotonic() - started
     rng = random.Random(f"{args.seed}-sessions")
     readers = sorted(rng.sample(range(graph.users), min(args.sessions, graph.users)))
     authors = [fanout_username(count) for count in args.fanout]
+    started = time.monotonic()
+    build_timelines([username(i) for i in readers] + authors if args.readers_only else None)
+    timings["timelines_s"] = time.monotonic() - started
     sessions = prepare_sessions([username(i) for i in readers] + authors, ids)
     result = {
         "csrf": get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS),

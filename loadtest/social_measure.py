@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).with_name("social.lua")
 # Requests prepared per run of a load generator (both cycle through them).
 PREPARED_REQUESTS = 20_000
+# bench-scale's name for the social mix among the paths it measures.
+SOCIAL_PATH = "social mix"
 
 
 @dataclass
@@ -77,13 +79,16 @@ def loader_env(env: dict) -> dict:
 
 
 def prepare(
-    env: dict, graph: Graph, *, sessions: int, fanout: list[int], work: Path
+    env: dict, graph: Graph, *, sessions: int, fanout: list[int], work: Path, readers_only: bool = False
 ) -> tuple[Prepared, dict]:
-    """Load the graph into the running stack; the sessions and tweets the load uses, and the timings."""
+    """Load the graph into the running stack; the sessions and tweets the load uses, and the timings.
+    readers_only: only the sessions' accounts get their timelines prepared (the growth curve, where
+    building 100,000 accounts' would take an hour); the rest are built by the first read of each."""
     out = work / "prepared.json"
     command = [sys.executable, "-m", "loadtest.social_load", "--users", str(graph.users)]
     command += ["--tweets", str(graph.tweets), "--seed", str(graph.seed), "--sessions", str(sessions)]
     command += ["--out", str(out), "--fanout", *map(str, fanout)]
+    command += ["--readers-only"] if readers_only else []
     started = time.monotonic()
     _loader(env, command, "loading the graph")
     stack_counters.track_statements(Stack.from_env(env))
@@ -131,6 +136,31 @@ def observed(
     result = fixed_rate(env, groups, listed, label=label, rate=rate, seconds=seconds, work=work)
     print_open(result)
     return Observed(label, maximum, result)
+
+
+def social_maximum(
+    env: dict, graph: Graph, prepared: Prepared, replicas: int, connections: int, seconds: float, work: Path
+) -> bench_scale.Measurement:
+    """The social mix's closed-loop maximum as bench-scale measures a path: beside Explore, with the
+    replicas' CPU."""
+    listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed)
+    groups = bench_scale.replica_processes(env, replicas)
+    before, started = bench_scale.cpu_seconds(groups), time.monotonic()
+    m = closed_loop(env, listed, label="social", connections=connections, seconds=seconds, work=work)
+    elapsed = time.monotonic() - started
+    used = [after - first for first, after in zip(before, bench_scale.cpu_seconds(groups), strict=True)]
+    return bench_scale.Measurement(
+        replicas=replicas,
+        path=SOCIAL_PATH,
+        connections=connections,
+        rps=m.rps,
+        p50_ms=m.p50_ms,
+        p95_ms=m.p95_ms,
+        p99_ms=m.p99_ms,
+        errors=m.errors,
+        requests=m.requests,
+        cpu_per_replica=100 * sum(used) / len(used) / elapsed,
+    )
 
 
 def closed_loop(env: dict, listed, *, label: str, connections: int, seconds: float, work: Path) -> ClosedLoop:

@@ -207,7 +207,9 @@ def _growth(growth) -> list[str]:
     lines = [
         "## Growth curve",
         "",
-        "The social mix at one fixed rate on a fresh stack per size, tweets in proportion to users.",
+        "The social mix at one fixed rate on a fresh stack per size, tweets in proportion to users. Only "
+        "the logged-in readers' timelines are prepared (as only active users' sets live in Redis); any "
+        "other profile's is built by its first view, so the hit ratio falls as the graph grows.",
         "",
         "| users | tweets | rate /s | achieved req/s | errors | p50 ms | p95 ms | p99 ms | CPU ms/request "
         "| × smallest | SQL statements/request | Redis commands/request | timeline cache hits |",

@@ -49,6 +49,18 @@ def snapshot(env: dict) -> Snapshot:
     return Snapshot(commands, sql_statements(stack), lookups["hit"], lookups["miss"])
 
 
+def save_redis(stack: Stack) -> None:
+    """Write Redis' data to its dump file, which the next start loads (the stack runs Redis as a cache,
+    saving nothing by itself): a restart with other settings keeps every timeline."""
+    with redis.Redis.from_url(stack.redis_url()) as client:
+        client.save()
+
+
+def redis_keys(stack: Stack) -> int:
+    with redis.Redis.from_url(stack.redis_url()) as client:
+        return int(client.dbsize())
+
+
 def track_statements(stack: Stack) -> None:
     """pg_stat_statements' view in the app's database (the library is preloaded, the view is not)."""
     with psycopg.connect(stack.database_url(), autocommit=True, connect_timeout=5) as connection:

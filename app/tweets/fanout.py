@@ -32,8 +32,8 @@ def record(kind: str, user_id: int, other_id: int, score: int = 0) -> None:
     """Inside the write's transaction: this change must reach the timelines."""
     if not redis_configured():
         return
-    TimelineChange.objects.create(kind=kind, user_id=user_id, other_id=other_id, score=score)
-    transaction.on_commit(apply_pending)
+    change = TimelineChange.objects.create(kind=kind, user_id=user_id, other_id=other_id, score=score)
+    transaction.on_commit(lambda: apply_pending(own=change.pk))
 
 
 def record_post(tweet: Tweet) -> None:
@@ -51,24 +51,37 @@ def forget_author(author_id: int) -> None:
         timeline_store.forget(keys)
 
 
-def apply_pending() -> None:
+def apply_pending(own: int | None = None) -> bool:
+    """Apply the pending changes no other process is applying (up to BATCH). With own, a write's
+    change, first wait for it: if another process holds it, until that one has applied it, so that
+    the write's response is sent only once its change is in the sets. True when every change not
+    held elsewhere was applied; False with Redis unreachable (the rows stay for the next write)."""
     try:
         with transaction.atomic():
+            if own is not None:
+                _apply(list(TimelineChange.objects.select_for_update().filter(pk=own)))
             changes = list(TimelineChange.objects.select_for_update(skip_locked=True).order_by("id")[:BATCH])
-            for change in changes:
-                APPLY[Kind(change.kind)](change)
-            TimelineChange.objects.filter(id__in=[change.id for change in changes]).delete()
+            _apply(changes)
     except RedisUnavailable:
-        pass  # the rows stay for the next write
+        return False
+    return len(changes) < BATCH
+
+
+def _apply(changes: list[TimelineChange]) -> None:
+    for change in changes:
+        APPLY[Kind(change.kind)](change)
+    TimelineChange.objects.filter(id__in=[change.id for change in changes]).delete()
 
 
 def caught_up() -> bool:
-    """Whether the sets reflect every committed write (one indexed query: the outbox is empty); if
-    not, this reader applies what is pending first. A reader never trusts a set a write missed."""
+    """Whether a reader may trust the sets (one indexed query when the outbox is empty). If it is not,
+    this reader applies what nobody is applying; what remains is held by the writes applying it right
+    now, whose responses wait for it (apply_pending's own), and a set missing an in-flight write is
+    what a read an instant earlier would have seen. A reader never trusts a set a write missed: a
+    change left by a write that failed to apply it is not held by anyone, so it is applied here."""
     if not TimelineChange.objects.exists():
         return True
-    apply_pending()
-    return not TimelineChange.objects.exists()
+    return apply_pending()
 
 
 def _followers_homes(author_id: int) -> list[str]:

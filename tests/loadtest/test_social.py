@@ -306,3 +306,26 @@ def test_counters_around_a_measurement_are_per_request_and_a_run_without_timelin
     assert change.redis_commands_per_request == 6 and change.timeline_hit_ratio == 0.9
     assert change.sql_statements_per_request == 3
     assert stack_counters.difference(before, before, requests=0).timeline_hit_ratio is None
+
+
+def test_the_scaling_report_shows_the_social_mix_beside_explore_and_its_observability_cost(tmp_path):
+    from loadtest.report import write_report as write_scale_report
+
+    def measured(path: str, rps: float, replicas: int = 1) -> Measurement:
+        return Measurement(replicas, path, 16, rps, 5.0, 9.0, 12.0, 0, 100, 90.0)
+
+    social = social_measure.SOCIAL_PATH
+    scaling = [measured("/explore/", 100.0), measured("/healthz", 400.0), measured(social, 50.0)]
+    report = write_scale_report(
+        tmp_path,
+        scaling=scaling,
+        overhead=[scaling[0], measured("/explore/", 120.0), scaling[2], measured(social, 60.0)],
+        settings={"tweets": 0, "connections": 16, "duration_s": 2, "workers_per_replica": 1}
+        | {"social_users": 1000, "social_tweets": 50_000},
+        machine=MACHINE,
+        versions={},
+        started=NOW,
+    ).read_text()
+    assert "| 50.0 (12.0) | 12% |" in report  # the social mix's rate, p99 and share of the ceiling
+    assert "The social mix: 1,000 users and 50,000 tweets" in report
+    assert "| on, social mix | 50.0 |" in report and "| off, social mix | 60.0 |" in report

@@ -3,6 +3,7 @@ PostgreSQL when lost, and read from PostgreSQL when Redis cannot be used. Transa
 fan-out runs after the commit, as in production."""
 
 import re
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -11,8 +12,9 @@ from django.urls import reverse
 from accounts import services as account_services
 from config import breakers
 from config.cache import redis_call
+from observability.metrics import TIMELINE_CACHE
 from tests.factories import TweetFactory, UserFactory
-from tweets import services
+from tweets import fanout, selectors, services
 from tweets.models import TimelineChange, Tweet
 from tweets.timeline_store import home_key, user_key
 
@@ -167,7 +169,6 @@ def test_counts_are_kept_with_each_write(client, people):
 
 def test_a_redis_that_refuses_writes_costs_no_error_and_loses_no_change(people):
     alice, bob, _ = people
-    from tweets import selectors
 
     assert selectors.home_timeline(user=bob).tweets == []  # bob's set exists
     redis_call(lambda client: client.config_set("maxmemory", 1))  # every write: OOM (noeviction)
@@ -180,3 +181,72 @@ def test_a_redis_that_refuses_writes_costs_no_error_and_loses_no_change(people):
     services.tweet_create(author=alice, text="after")
     assert TimelineChange.objects.count() == 0
     assert [row.text for row in selectors.home_timeline(user=bob).tweets] == ["after", "while Redis is full"]
+
+
+def _hold(change_id: int, held, release, then=None) -> None:
+    """Another process's transaction holding a change (as apply_pending does), then committing;
+    `then` runs inside it first (applying the change, as that process would)."""
+    from django.db import connection, transaction
+
+    try:
+        with transaction.atomic():
+            changes = list(TimelineChange.objects.select_for_update().filter(pk=change_id))
+            held.set()
+            release.wait(30)
+            if then:
+                then(changes)
+    finally:
+        connection.close()
+
+
+def _misses() -> float:
+    return TIMELINE_CACHE.labels(result="miss")._value.get()
+
+
+def test_a_change_being_applied_elsewhere_sends_no_reader_to_postgresql_and_an_abandoned_one_is_applied(
+    people,
+):
+    alice, bob, _ = people
+    assert selectors.home_timeline(user=bob).tweets == []  # bob's set exists
+    tweet = Tweet.objects.create(author=alice, text="in flight")  # its change recorded below
+    change = TimelineChange.objects.create(kind=TimelineChange.Kind.POST, user_id=alice.pk, other_id=tweet.pk)
+    held, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold, args=(change.pk, held, release))
+    holder.start()
+    try:
+        assert held.wait(30)
+        misses = _misses()
+        # What a read an instant before the write saw, from Redis: the write's response is not sent yet.
+        assert selectors.home_timeline(user=bob).tweets == []
+        assert _misses() == misses
+    finally:
+        release.set()
+        holder.join(30)
+    # The holder gave up without applying it (a process that died): the next reader applies it.
+    assert [row.text for row in selectors.home_timeline(user=bob).tweets] == ["in flight"]
+    assert TimelineChange.objects.count() == 0 and _misses() == misses
+
+
+def test_a_write_waits_for_its_own_change_when_another_process_is_applying_it(people):
+    alice, bob, _ = people
+    assert selectors.home_timeline(user=bob).tweets == []
+    tweet = Tweet.objects.create(author=alice, text="mine")
+    change = TimelineChange.objects.create(kind=TimelineChange.Kind.POST, user_id=alice.pk, other_id=tweet.pk)
+    held, release, applied = threading.Event(), threading.Event(), threading.Event()
+
+    def apply(changes):
+        fanout._apply(changes)
+        applied.set()
+
+    holder = threading.Thread(target=_hold, args=(change.pk, held, release, apply))
+    holder.start()
+    try:
+        assert held.wait(30)
+        threading.Timer(0.2, release.set).start()
+        # The writer's own change is held: it returns only once the holder has applied it and committed.
+        assert fanout.apply_pending(own=change.pk)
+        assert applied.is_set()
+    finally:
+        release.set()
+        holder.join(30)
+    assert tweet.pk in stored_ids(home_key(bob.pk)) and TimelineChange.objects.count() == 0
