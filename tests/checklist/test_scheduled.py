@@ -43,7 +43,9 @@ def checklist(site: str, tmp_path, *arguments: str, manage: str) -> subprocess.C
     env.pop("DJANGO_SETTINGS_MODULE", None)
     command = [sys.executable, "-m", "checklist", "--url", site, "--prometheus", "http://127.0.0.1:1",
                "--manage", manage, *arguments]  # fmt: skip
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, cwd=REPO, timeout=300, check=False
+    )
 
 
 def test_the_host_given_is_the_one_the_site_is_asked_for(site):

@@ -207,6 +207,42 @@ def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
     assert not any(name.startswith("tweetstack/tests/") for name in listing)
 
 
+def test_checklist_runs_every_interval_of_its_staleness_alert(helm):
+    """The CronJob's schedule is ProductionReadinessChecklistStale's interval (the one the other
+    runtimes' `--every` reads from the rule), not a number of the chart's own."""
+    seconds = int(
+        re.search(r"> 3 \* (\d+)", (REPO / "monitoring/prometheus/rules/checklist.yml").read_text())[1]
+    )
+    objects = render(helm, CI_VALUES[0])
+    (cronjob,) = by_kind(objects, "CronJob")
+    assert cronjob["spec"]["schedule"] == f"*/{seconds // 60} * * * *"
+    assert cronjob["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < seconds
+    # Every rendering has the CronJob and both mounts of its status claim.
+    for values in CI_VALUES:
+        objects = render(helm, values)
+        (claim,) = [
+            item for item in by_kind(objects, "PersistentVolumeClaim") if "status" in item["metadata"]["name"]
+        ]
+        mounted = {
+            item["kind"]: {
+                volume.get("persistentVolumeClaim", {}).get("claimName") for volume in spec["volumes"]
+            }
+            for item in objects
+            for spec in [_pod_spec(item)]
+            if spec and item["metadata"]["name"].endswith(("-web", "-checklist"))
+        }
+        assert mounted.keys() == {"Deployment", "CronJob"}, values.stem
+        assert all(claim["metadata"]["name"] in claims for claims in mounted.values()), (values.stem, mounted)
+
+
+def _pod_spec(item: dict) -> dict | None:
+    if item["kind"] == "CronJob":
+        return item["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if item["kind"] == "Deployment":
+        return item["spec"]["template"]["spec"]
+    return None
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
@@ -224,6 +260,8 @@ def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
             "minReplicas",
         ),
         (["--set", "postgresql.cnpg.instances=1"], "synchronous.number"),
+        (["--set", "checklist.schedule=every five minutes"], "/checklist/schedule"),
+        (["--set", "checklist.prometheusURL=prometheus:9090"], "/checklist/prometheusURL"),
     ],
 )
 def test_bad_values_are_refused_with_the_reason(helm, setting, message):
