@@ -217,22 +217,21 @@ def test_checklist_runs_every_interval_of_its_staleness_alert(helm):
     (cronjob,) = by_kind(objects, "CronJob")
     assert cronjob["spec"]["schedule"] == f"*/{seconds // 60} * * * *"
     assert cronjob["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < seconds
-    # Every rendering has the CronJob and both mounts of its status claim.
+    # Every rendering: the CronJob and the web replicas mount one status claim, the chart's own or the
+    # existing one the values name.
     for values in CI_VALUES:
         objects = render(helm, values)
-        (claim,) = [
-            item for item in by_kind(objects, "PersistentVolumeClaim") if "status" in item["metadata"]["name"]
-        ]
         mounted = {
-            item["kind"]: {
-                volume.get("persistentVolumeClaim", {}).get("claimName") for volume in spec["volumes"]
-            }
+            item["kind"]: {volume["persistentVolumeClaim"]["claimName"] for volume in spec["volumes"]
+                           if volume["name"] == "status"}
             for item in objects
-            for spec in [_pod_spec(item)]
-            if spec and item["metadata"]["name"].endswith(("-web", "-checklist"))
-        }
-        assert mounted.keys() == {"Deployment", "CronJob"}, values.stem
-        assert all(claim["metadata"]["name"] in claims for claims in mounted.values()), (values.stem, mounted)
+            if (spec := _pod_spec(item)) and item["metadata"]["name"].endswith(("-web", "-checklist"))
+        }  # fmt: skip
+        assert mounted.keys() == {"Deployment", "CronJob"} and len(set(map(frozenset, mounted.values()))) == 1
+        (claim,) = mounted["CronJob"]
+        given = yaml.safe_load(values.read_text()).get("checklist", {}).get("status", {}).get("existingClaim")
+        rendered = [item["metadata"]["name"] for item in by_kind(objects, "PersistentVolumeClaim")]
+        assert claim == given if given else claim in rendered, (values.stem, claim, rendered)
 
 
 def _pod_spec(item: dict) -> dict | None:
