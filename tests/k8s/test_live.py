@@ -118,8 +118,10 @@ def running_web_pods(cluster, namespace: str, count: int) -> list[dict]:
 
 
 def watch_jobs(cluster, namespace: str) -> subprocess.Popen:
-    """Every change of the namespace's Jobs while it runs, as JSON watch events on stdout."""
+    """Every change of the namespace's migrations Jobs while it runs, as JSON watch events on stdout
+    (not the checklist's, which its CronJob starts at any minute)."""
     command = [cluster.kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, "get", "jobs",
+               "-l", "app.kubernetes.io/component=migrations",
                "--watch", "--output-watch-events", "-o", "json"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
@@ -133,7 +135,10 @@ def succeeded_jobs(watcher: subprocess.Popen) -> set[str]:
             position += 1
         if position == len(text):
             break
-        event, position = decoder.raw_decode(text, position)
+        try:
+            event, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break  # the event being written when the watch was stopped
         if event["object"].get("status", {}).get("succeeded"):
             names.add(event["object"]["metadata"]["name"])
     return names
