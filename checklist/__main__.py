@@ -62,6 +62,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="the name the site's certificate is verified for, when --url reaches it by another "
         "(e.g. https://localhost inside its network; default: the URL's host)",
     )
+    parser.add_argument(
+        "--host",
+        help="the Host header of the site's requests, when --url reaches it by an address the site does "
+        "not serve (e.g. a cluster's nginx Service; default: the URL's host)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
     parser.add_argument(
@@ -87,11 +92,19 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="lowest acceptable (default: CacheHitRatioLow's)",
     )
     parser.add_argument(
+        "--scheduled",
+        action="store_true",
+        help="one run of a schedule kept outside (a Kubernetes CronJob): exit 0 once the results are "
+        "exported, whatever they are (ProductionReadinessItemFailing reports a failing item), 1 if not",
+    )
+    parser.add_argument(
         "--healthcheck", action="store_true", help="exit 0 while a scheduled run (--every) keeps finishing"
     )
     arguments = parser.parse_args(argv)
     if arguments.healthcheck:
         return arguments
+    if arguments.scheduled and arguments.no_record:
+        parser.error("--scheduled exports the results: it cannot be given with --no-record")
     # The native stack's addresses only where none was given: a deployment elsewhere (a container
     # of Compose or Terraform) has no native stack to read them from.
     if None in (arguments.url, arguments.prometheus, arguments.manage):
@@ -125,6 +138,7 @@ def run_once(arguments: argparse.Namespace) -> int:
         shlex.split(arguments.manage),
         ca_file=arguments.ca_file or None,
         server_name=arguments.server_name or None,
+        host=arguments.host or None,
     )
     checklist = items(
         backup_max_age_hours=arguments.backup_max_age,
@@ -151,6 +165,7 @@ def run_once(arguments: argparse.Namespace) -> int:
         print(json.dumps({"url": arguments.url, "prometheus": arguments.prometheus, "items": rows}, indent=2))
     else:
         print_table(rows)
+    recorded = False
     if not arguments.no_record:
         status = {
             "run_at": time.time(),
@@ -161,11 +176,15 @@ def run_once(arguments: argparse.Namespace) -> int:
         }
         try:
             path = deployment.record(status)
+            recorded = True
             print(
                 f"results exported as tweetstack_checklist_item_status (written to {path})", file=sys.stderr
             )
         except Exception as error:
             print(f"checklist: could not export the results as metrics: {error}", file=sys.stderr)
+    if arguments.scheduled:
+        # The items' verdicts live in the metrics; the Job fails only when they did not get there.
+        return 0 if recorded else 1
     return 1 if any(row["status"] == FAIL for row in rows) else 0
 
 

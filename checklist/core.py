@@ -88,6 +88,9 @@ class Deployment:
     # The name the certificate is verified for when the URL reaches the site by another (a container
     # checks https://localhost while the certificate names the public host); None: the URL's host.
     server_name: str | None = None
+    # The Host the site's requests carry when the URL reaches it by an address Django does not allow
+    # (a cluster's nginx Service); None: the URL's host.
+    host: str | None = None
     _probe: dict | None = field(default=None, repr=False)
 
     @property
@@ -104,7 +107,8 @@ class Deployment:
         )
         opener = urllib.request.build_opener(_NoRedirect, https)
         url = self.url.rstrip("/") + path
-        request = urllib.request.Request(url, headers={"User-Agent": "checklist"})  # noqa: S310
+        headers = {"User-Agent": "checklist", **({"Host": self.host} if self.host else {})}
+        request = urllib.request.Request(url, headers=headers)  # noqa: S310
         try:
             with opener.open(request, timeout=self.timeout) as response:
                 return HttpResponse(response.status, response.headers.items(), response.read())

@@ -207,6 +207,41 @@ def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
     assert not any(name.startswith("tweetstack/tests/") for name in listing)
 
 
+def test_checklist_runs_every_interval_of_its_staleness_alert(helm):
+    """The CronJob's schedule is ProductionReadinessChecklistStale's interval (the one the other
+    runtimes' `--every` reads from the rule), not a number of the chart's own."""
+    seconds = int(
+        re.search(r"> 3 \* (\d+)", (REPO / "monitoring/prometheus/rules/checklist.yml").read_text())[1]
+    )
+    objects = render(helm, CI_VALUES[0])
+    (cronjob,) = by_kind(objects, "CronJob")
+    assert cronjob["spec"]["schedule"] == f"*/{seconds // 60} * * * *"
+    assert cronjob["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] < seconds
+    # Every rendering: the CronJob and the web replicas mount one status claim, the chart's own or the
+    # existing one the values name.
+    for values in CI_VALUES:
+        objects = render(helm, values)
+        mounted = {
+            item["kind"]: {volume["persistentVolumeClaim"]["claimName"] for volume in spec["volumes"]
+                           if volume["name"] == "status"}
+            for item in objects
+            if (spec := _pod_spec(item)) and item["metadata"]["name"].endswith(("-web", "-checklist"))
+        }  # fmt: skip
+        assert mounted.keys() == {"Deployment", "CronJob"} and len(set(map(frozenset, mounted.values()))) == 1
+        (claim,) = mounted["CronJob"]
+        given = yaml.safe_load(values.read_text()).get("checklist", {}).get("status", {}).get("existingClaim")
+        rendered = [item["metadata"]["name"] for item in by_kind(objects, "PersistentVolumeClaim")]
+        assert claim == given if given else claim in rendered, (values.stem, claim, rendered)
+
+
+def _pod_spec(item: dict) -> dict | None:
+    if item["kind"] == "CronJob":
+        return item["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    if item["kind"] == "Deployment":
+        return item["spec"]["template"]["spec"]
+    return None
+
+
 @pytest.mark.parametrize(
     ("setting", "message"),
     [
@@ -224,6 +259,8 @@ def test_packaged_chart_carries_the_linked_files(helm, tmp_path):
             "minReplicas",
         ),
         (["--set", "postgresql.cnpg.instances=1"], "synchronous.number"),
+        (["--set", "checklist.schedule=every five minutes"], "/checklist/schedule"),
+        (["--set", "checklist.prometheusURL=prometheus:9090"], "/checklist/prometheusURL"),
     ],
 )
 def test_bad_values_are_refused_with_the_reason(helm, setting, message):

@@ -1,7 +1,8 @@
 """The chart on a real API server (tests/k8s/cluster.py): the operators' CRDs applied, namespaces that
 enforce the restricted Pod Security level, `helm install --wait --wait-for-jobs` with three web
-replicas, an upgrade to five, a rollback to three and an uninstall that leaves nothing of the release;
-then the external-database variant, whose migrations run as a pre-install hook.
+replicas, an upgrade to five, a rollback to three, the checklist's CronJob starting a Job that
+succeeds, and an uninstall that leaves nothing of the release; then the external-database variant,
+whose migrations run as a pre-install hook.
 
 kwok plays the kubelet: pods are scheduled, admitted and marked Running, a Job's pod Succeeded, but no
 container runs, the operators do not reconcile, and the HPA has no metrics (README: Beyond one host)."""
@@ -18,6 +19,7 @@ from tests.k8s.cluster import control_plane
 
 RELEASE = "tweetstack"
 MIGRATIONS = "tweetstack-migrations"
+CHECKLIST = "tweetstack-checklist"
 SECRETS = {
     "DJANGO_SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
     "METRICS_TOKEN": "live-test-metrics-token",
@@ -25,7 +27,7 @@ SECRETS = {
 }
 # Every kind the chart renders, asked for by name after the uninstall.
 KINDS = (
-    "deployments,replicasets,pods,services,configmaps,secrets,persistentvolumeclaims,jobs,"
+    "deployments,replicasets,pods,services,configmaps,secrets,persistentvolumeclaims,jobs,cronjobs,"
     "poddisruptionbudgets,networkpolicies,serviceaccounts,horizontalpodautoscalers,ingresses,"
     "servicemonitors,podmonitors,prometheusrules,clusters.postgresql.cnpg.io,scheduledbackups"
 )
@@ -45,9 +47,9 @@ def cluster(tmp_path_factory, crds):
         cluster.run("apply", "--server-side", "-f", crds)
         cluster.run("wait", "--for", "condition=Established", "crd", "--all", "--timeout", "60s")
         print(f"CRDs established: {time.monotonic() - started:.1f}s")
-        # Storage a cluster's operator provides for the media claims: ReadWriteMany volumes of the class
-        # the values name (the PV controller binds each release's claim to one).
-        for name in ("media-0", "media-1"):
+        # Storage a cluster's operator provides for the media and status claims: ReadWriteMany volumes
+        # of the class the values name (the PV controller binds each release's claims to one each).
+        for name in ("media-0", "media-1", "status-0", "status-1"):
             volume = {
                 "apiVersion": "v1",
                 "kind": "PersistentVolume",
@@ -116,8 +118,10 @@ def running_web_pods(cluster, namespace: str, count: int) -> list[dict]:
 
 
 def watch_jobs(cluster, namespace: str) -> subprocess.Popen:
-    """Every change of the namespace's Jobs while it runs, as JSON watch events on stdout."""
+    """Every change of the namespace's migrations Jobs while it runs, as JSON watch events on stdout
+    (not the checklist's, which its CronJob starts at any minute)."""
     command = [cluster.kubectl, "--kubeconfig", str(cluster.kubeconfig), "-n", namespace, "get", "jobs",
+               "-l", "app.kubernetes.io/component=migrations",
                "--watch", "--output-watch-events", "-o", "json"]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
@@ -131,7 +135,10 @@ def succeeded_jobs(watcher: subprocess.Popen) -> set[str]:
             position += 1
         if position == len(text):
             break
-        event, position = decoder.raw_decode(text, position)
+        try:
+            event, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError:
+            break  # the event being written when the watch was stopped
         if event["object"].get("status", {}).get("succeeded"):
             names.add(event["object"]["metadata"]["name"])
     return names
@@ -159,6 +166,16 @@ def assert_nothing_left(cluster, namespace: str) -> None:
     cluster.wait_for("nothing of the release left", nothing_left)
 
 
+def checklist_job(cluster, namespace: str) -> dict | None:
+    """A Job the checklist's CronJob started that succeeded, if one has."""
+    jobs = cluster.get("jobs", "-n", namespace, "-l", "app.kubernetes.io/component=checklist")["items"]
+    for job in jobs:
+        owners = [(owner["kind"], owner["name"]) for owner in job["metadata"].get("ownerReferences", [])]
+        if owners == [("CronJob", CHECKLIST)] and job["status"].get("succeeded") == 1:
+            return job
+    return None
+
+
 def test_install_upgrade_rollback_uninstall(cluster, helm_in):
     namespace = restricted_namespace(cluster, "tweets")
     chart = [
@@ -166,6 +183,10 @@ def test_install_upgrade_rollback_uninstall(cluster, helm_in):
         str(CHART),
         "--values",
         str(values("cnpg")),
+        # Every minute, the shortest a CronJob runs by (the default is the rule's five), so its first
+        # Job comes within the test's minutes.
+        "--set",
+        "checklist.schedule=* * * * *",
         "--wait",
         "--wait-for-jobs",
         "--timeout",
@@ -184,13 +205,36 @@ def test_install_upgrade_rollback_uninstall(cluster, helm_in):
     assert MIGRATIONS in succeeded, "the pre-upgrade migrations hook ran and succeeded"
     cluster.wait_for("5 Running web pods", lambda: running_web_pods(cluster, namespace, 5))
     # The hook Job is deleted once it succeeded; the install's Job left with the revision that had it.
-    assert cluster.run("get", "jobs", "-n", namespace, "-o", "name").stdout.split() == []
+    migrations = ["-l", "app.kubernetes.io/component=migrations", "-o", "name"]
+    assert cluster.run("get", "jobs", "-n", namespace, *migrations).stdout.split() == []
 
     helm_in(namespace, "rollback", RELEASE, "1", "--wait", "--wait-for-jobs", "--timeout", "3m")
     cluster.wait_for("3 Running web pods after the rollback", lambda: running_web_pods(cluster, namespace, 3))
     assert cluster.get("deployment", "-n", namespace, "tweetstack-web")["spec"]["replicas"] == 3
     history = json.loads(helm_in(namespace, "history", RELEASE, "-o", "json").stdout)
     assert [entry["status"] for entry in history] == ["superseded", "superseded", "deployed"]
+
+    # The scheduled checklist: the CronJob controller starts its Job at a minute's turn, kwok's pod
+    # completes, and the CronJob records the success.
+    started = time.monotonic()
+    job = cluster.wait_for(
+        "a checklist Job started by the CronJob", lambda: checklist_job(cluster, namespace), 150
+    )
+    print(
+        f"checklist Job succeeded after another {time.monotonic() - started:.1f}s: {job['metadata']['name']}"
+    )
+    cronjob = cluster.wait_for(
+        "the CronJob's last success",
+        lambda: (
+            (found := cluster.get("cronjob", "-n", namespace, CHECKLIST))["status"].get("lastSuccessfulTime")
+            and found
+        ),
+    )
+    assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    (pod,) = cluster.get("pods", "-n", namespace, "-l", f"job-name={job['metadata']['name']}")["items"]
+    claims = {volume.get("persistentVolumeClaim", {}).get("claimName") for volume in pod["spec"]["volumes"]}
+    assert "tweetstack-status" in claims
+    assert cluster.get("pvc", "-n", namespace, "tweetstack-status")["status"]["phase"] == "Bound"
 
     helm_in(namespace, "uninstall", RELEASE, "--wait", "--timeout", "3m")
     assert_nothing_left(cluster, namespace)

@@ -177,7 +177,7 @@ declaration of every port of every runtime: loaded into .Values.ports once, wher
   "otlpGrpc" "OTELCOL_OTLP_GRPC_PORT" "otlpHttp" "OTELCOL_OTLP_HTTP_PORT"
   "collectorMetrics" "OTELCOL_METRICS_PORT" "collectorSpanMetrics" "OTELCOL_SPANMETRICS_PORT"
   "collectorHealth" "OTELCOL_HEALTH_PORT" "collectorZpages" "OTELCOL_ZPAGES_PORT"
-  "traces" "JAEGER_OTLP_GRPC_PORT"
+  "traces" "JAEGER_OTLP_GRPC_PORT" "prometheus" "PROMETHEUS_PORT"
 -}}
 {{- $ports := dict -}}
 {{- range $key, $name := $names -}}
@@ -185,4 +185,58 @@ declaration of every port of every runtime: loaded into .Values.ports once, wher
 {{- end -}}
 {{- $_ := set .Values "ports" $ports -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The checklist's schedule: checklist.schedule, else every ProductionReadinessChecklistStale interval
+as monitoring/prometheus/rules/checklist.yml writes it (`> 3 * SECONDS`, the number the other runtimes'
+`python -m checklist --every` reads), in whole minutes that divide an hour. */}}
+{{- define "tweetstack.checklistSchedule" -}}
+{{- if .Values.checklist.schedule -}}
+{{- .Values.checklist.schedule -}}
+{{- else -}}
+{{- $rules := .Files.Get "files/prometheus-rules/checklist.yml" -}}
+{{- $found := regexFind "> 3 \\* [0-9]+" $rules -}}
+{{- if not $found -}}
+{{- fail "files/prometheus-rules/checklist.yml: no `> 3 * SECONDS` in ProductionReadinessChecklistStale (is the symlink into the repository intact?)" -}}
+{{- end -}}
+{{- $seconds := regexFind "[0-9]+$" $found | atoi -}}
+{{- $minutes := div $seconds 60 -}}
+{{- if or (mod $seconds 60) (lt $minutes 1) (gt $minutes 60) (mod 60 $minutes) -}}
+{{- fail (printf "ProductionReadinessChecklistStale's interval of %d s is no whole number of minutes dividing an hour: set checklist.schedule" $seconds) -}}
+{{- end -}}
+{{- if eq $minutes 60 -}}0 * * * *{{- else -}}{{ printf "*/%d * * * *" $minutes }}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The site as the checklist checks it: checklist.url, else the Ingress' https:// host (what users
+reach), else nginx's Service inside the cluster. */}}
+{{- define "tweetstack.checklistURL" -}}
+{{- if .Values.checklist.url -}}
+{{- .Values.checklist.url -}}
+{{- else if and .Values.nginx.ingress.enabled .Values.nginx.ingress.host -}}
+{{- printf "https://%s" .Values.nginx.ingress.host -}}
+{{- else -}}
+{{- printf "http://%s.%s.svc.%s:%d" (include "tweetstack.name" (dict "root" . "component" "nginx")) .Release.Namespace .Values.nginx.clusterDomain (int .Values.nginx.service.port) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The claim of the status volume: the checklist's results, written by its CronJob, exported by web. */}}
+{{- define "tweetstack.statusClaim" -}}
+{{- .Values.checklist.status.existingClaim | default (include "tweetstack.name" (dict "root" . "component" "status")) -}}
+{{- end -}}
+
+{{/* The TCP port of a URL: its own, else its scheme's (tweetstack.urlPort "https://host" is 443). */}}
+{{- define "tweetstack.urlPort" -}}
+{{- $url := urlParse . -}}
+{{- $hostPort := splitList ":" $url.host -}}
+{{- if gt (len $hostPort) 1 -}}
+{{- last $hostPort -}}
+{{- else -}}
+{{- ternary 443 80 (eq $url.scheme "https") -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Prometheus the checklist asks: checklist.prometheusURL, else the Prometheus Operator's. */}}
+{{- define "tweetstack.checklistPrometheus" -}}
+{{- .Values.checklist.prometheusURL | default (printf "http://prometheus-operated.monitoring.svc.%s:%d" .Values.nginx.clusterDomain (int .Values.ports.prometheus)) -}}
 {{- end -}}
