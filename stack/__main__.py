@@ -9,31 +9,9 @@ import subprocess
 import sys
 import time
 
-from stack import pgbackrest, render, services
+from stack import pgbackrest, registry, render, services
 from stack import ports as port_table
 from stack.layout import REPO, SYSTEM_PACKAGES, Stack, StackError, find_binary
-
-INFRASTRUCTURE = ["postgres", "redis"]
-# Started with the web replicas once the database is migrated: where their traces go.
-TRACING = ["jaeger", "otelcol"]
-# Started once the replicas are ready, so nginx and Prometheus never see them booting (Prometheus
-# would count the boot as failed scrapes). Supervisor restarts any program that dies.
-SERVICES = [
-    "nginx",
-    "prometheus",
-    "alertmanager",
-    "alert-sink",
-    "postgres-exporter",
-    "redis-exporter",
-    "nginx-exporter",
-    "mtail",
-    "node-exporter",
-    "blackbox-exporter",
-    "backup",
-    # Last: it reads every other service.
-    "checklist",
-]
-
 
 def log(message: str) -> None:
     print(f"stack: {message}", flush=True)
@@ -77,6 +55,13 @@ def image_max_bytes(stack: Stack, env: dict) -> int:
     return int(manage(stack, "shell", "--no-imports", "-c", code, env=env).strip().splitlines()[-1])
 
 
+def start_phase(stack: Stack, phase: str) -> None:
+    """Starts a phase's programs (stack/registry.py) together and waits until every one is ready."""
+    names = registry.phase(stack, phase)
+    services.start(stack, *names)
+    services.wait_ready(stack, names, stack.ready_timeout)
+
+
 def up(stack: Stack) -> None:
     started = time.monotonic()
     if services.supervisord_pid(stack):
@@ -99,18 +84,14 @@ def up(stack: Stack) -> None:
     services.init_postgres(stack)
     services.start_supervisord(stack)
     try:
-        infrastructure = INFRASTRUCTURE + (["toxiproxy"] if stack.fault_proxy else [])
-        services.start(stack, *infrastructure)
-        services.wait_ready(stack, infrastructure, stack.ready_timeout)
+        start_phase(stack, registry.INFRASTRUCTURE)
         pgbackrest.create_stanza(render.base_environment() | render.pgbackrest_environment(stack))
         services.create_database(stack)
         log("migrating the database and collecting static files")
         manage(stack, "migrate", "--noinput", env=django_env)
         manage(stack, "collectstatic", "--noinput", env=django_env)
-        services.start(stack, *TRACING, *stack.web_names())
-        services.wait_ready(stack, [*TRACING, *stack.web_names()], stack.ready_timeout)
-        services.start(stack, *SERVICES)
-        services.wait_ready(stack, SERVICES, stack.ready_timeout)
+        start_phase(stack, registry.APP)
+        start_phase(stack, registry.SERVICES_PHASE)
     except BaseException:
         log("start failed; stopping what started (state kept; `make stack-logs` shows the logs)")
         services.stop_supervisord(stack)
