@@ -280,7 +280,9 @@ def node_exporter_mount_exclusion(stack: Stack) -> str:
     return "^(" + "|".join(re.escape(point) for point in others) + ")$"
 
 
-def context(stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str) -> registry.Context:
+def context(
+    stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str
+) -> registry.Context:
     """What the registry's commands and environments are built from."""
     return registry.Context(
         stack=stack,
