@@ -12,7 +12,9 @@ def _compose(text: str):
 
 def test_compose_files_merge_key_by_key_with_reset_and_override():
     base = _compose("web:\n  healthcheck: {test: [CMD, true]}\n  ports: [80, 443]\n  restart: 'no'\n")
-    prod = _compose("web:\n  healthcheck: !reset null\n  ports: !override [8080]\n  restart: unless-stopped\n")
+    prod = _compose(
+        "web:\n  healthcheck: !reset null\n  ports: !override [8080]\n  restart: unless-stopped\n"
+    )
     merged = configs._merge(base, prod)["web"]
     assert merged == {"ports": [8080], "restart": "unless-stopped"}
 
