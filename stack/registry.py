@@ -161,6 +161,21 @@ JAEGER_PORTS = {
     "jaeger-metrics": "Jaeger's own metrics",
 }
 
+
+def scraped(name: str, what: str, job: str, command, health: str = "/metrics", **options) -> Service:
+    """A program Prometheus scrapes (job of jobs.json) on its one port, ready once `health` answers;
+    started with the services that read the web replicas."""
+    return Service(
+        name,
+        command,
+        SERVICES_PHASE,
+        ports={name: what},
+        ready=Http(name, health),
+        scrape=(job,),
+        **options,
+    )
+
+
 # The start order: by phase, then as listed.
 SERVICES: tuple[Service, ...] = (
     Service(
@@ -241,21 +256,19 @@ SERVICES: tuple[Service, ...] = (
         # SIGQUIT: nginx finishes the requests in flight before it exits.
         stop_signal="QUIT",
     ),
-    Service(
+    scraped(
+        "prometheus",
+        "Prometheus",
         "prometheus",
         _prometheus,
-        SERVICES_PHASE,
-        ports={"prometheus": "Prometheus"},
-        ready=Http("prometheus", "/-/ready"),
-        scrape=("prometheus",),
+        health="/-/ready",
     ),
-    Service(
+    scraped(
+        "alertmanager",
+        "Alertmanager",
         "alertmanager",
         _alertmanager,
-        SERVICES_PHASE,
-        ports={"alertmanager": "Alertmanager"},
-        ready=Http("alertmanager", "/-/ready"),
-        scrape=("alertmanager",),
+        health="/-/ready",
     ),
     Service(
         "alert-sink",
@@ -263,69 +276,61 @@ SERVICES: tuple[Service, ...] = (
         SERVICES_PHASE,
         ready=AlertSink(),
     ),
-    Service(
+    scraped(
         "postgres-exporter",
+        "the PostgreSQL exporter",
+        "postgres",
         lambda ctx: (
             f"{ctx.binary('prometheus-postgres-exporter')} {_listen(ctx, 'postgres-exporter')}"
             f" --extend.query-path={ctx.repo / 'monitoring/postgres-exporter/queries.yaml'}"
         ),
-        SERVICES_PHASE,
-        ports={"postgres-exporter": "the PostgreSQL exporter"},
         environment=_postgres_exporter_environment,
-        ready=Http("postgres-exporter", "/metrics"),
-        scrape=("postgres",),
     ),
-    Service(
+    scraped(
         "redis-exporter",
+        "the Redis exporter",
+        "redis",
         lambda ctx: (
             f"{ctx.binary('prometheus-redis-exporter')} -redis.addr=redis://127.0.0.1:{ctx.port('redis')}"
             f" {_listen(ctx, 'redis-exporter', dash='-')}"
         ),
-        SERVICES_PHASE,
-        ports={"redis-exporter": "the Redis exporter"},
-        ready=Http("redis-exporter", "/metrics"),
-        scrape=("redis",),
     ),
-    Service(
+    scraped(
         "nginx-exporter",
+        "the nginx exporter",
+        "nginx",
         lambda ctx: (
             f"{ctx.binary('prometheus-nginx-exporter')}"
             f" -nginx.scrape-uri=http://127.0.0.1:{ctx.port('nginx-status')}/stub_status"
             f" {_listen(ctx, 'nginx-exporter', dash='-')}"
         ),
-        SERVICES_PHASE,
-        ports={"nginx-exporter": "the nginx exporter"},
-        ready=Http("nginx-exporter", "/metrics"),
-        scrape=("nginx",),
     ),
     # nginx's JSON access lines go to its stdout, which supervisor writes (and rotates) to its log.
-    Service(
+    scraped(
         "mtail",
+        "mtail: nginx's responses by status and upstream errors, from its access log",
+        "nginx-log",
         lambda ctx: (
             f"{ctx.binary('mtail')} --progs {ctx.repo / 'monitoring' / 'mtail'}"
             f" --logs {ctx.path('logs', 'nginx.log')} --address 127.0.0.1 --port {ctx.port('mtail')}"
             " --logtostderr"
         ),
-        SERVICES_PHASE,
-        ports={"mtail": "mtail: nginx's responses by status and upstream errors, from its access log"},
-        ready=Http("mtail", "/metrics"),
-        scrape=("nginx-log",),
     ),
-    Service(
+    scraped(
         "node-exporter",
+        "the node exporter: the data folder's filesystem, CPU and memory",
+        "node",
         lambda ctx: (
             f"{ctx.binary('prometheus-node-exporter')} {_listen(ctx, 'node-exporter')}"
             " --collector.disable-defaults --collector.filesystem --collector.cpu --collector.meminfo"
             f" --collector.filesystem.mount-points-exclude={shlex.quote(ctx.node_mount_exclusion)}"
         ),
-        SERVICES_PHASE,
-        ports={"node-exporter": "the node exporter: the data folder's filesystem, CPU and memory"},
-        ready=Http("node-exporter", "/metrics"),
-        scrape=("node",),
     ),
     # Probes nginx's HTTPS listener for Prometheus' job tls (the certificate's expiry).
-    Service(
+    scraped(
         "blackbox-exporter",
+        "the blackbox exporter: probes the HTTPS listener (certificate expiry)",
+        "tls",
         lambda ctx: (
             f"{ctx.binary('prometheus-blackbox-exporter')}"
             f" --config.file={ctx.repo / 'monitoring' / 'blackbox' / 'blackbox.yml'}"
@@ -334,10 +339,7 @@ SERVICES: tuple[Service, ...] = (
             # STACK_SCRAPE_INTERVAL=500ms the default left none, and every probe failed at once.
             " --timeout-offset=0.1"
         ),
-        SERVICES_PHASE,
-        ports={"blackbox-exporter": "the blackbox exporter: probes the HTTPS listener (certificate expiry)"},
-        ready=Http("blackbox-exporter", "/-/healthy"),
-        scrape=("tls",),
+        health="/-/healthy",
     ),
     # Backups on their schedule: one at start when the last is older than BACKUP_INTERVAL_SECONDS
     # (daily), full when the last full is older than BACKUP_FULL_INTERVAL_SECONDS (weekly).
