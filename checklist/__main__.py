@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from checklist.core import FAIL, PASS, STATUS_VALUES, WARN, Deployment, Result, repo_text
+from checklist import configs
+from checklist.core import FAIL, PASS, STATUS_VALUES, WARN, Deployment, Result
 from checklist.items import items
 
 
@@ -37,15 +38,38 @@ def native_defaults() -> dict[str, str]:
 
 
 def alert_threshold(rule_file: str, pattern: str) -> float:
-    """A threshold as the alert that watches the same thing writes it, so the two never disagree."""
-    match = re.search(pattern, repo_text(f"monitoring/prometheus/rules/{rule_file}"))
-    if not match:
-        raise SystemExit(f"checklist: no threshold /{pattern}/ in monitoring/prometheus/rules/{rule_file}")
-    return float(match.group(1))
+    """A threshold as the alert that watches the same thing writes it, so the two never disagree:
+    the first number `pattern` captures in an alert's expression of the parsed rule file."""
+    groups = configs.alert_rules().get(rule_file, [])
+    expressions = [
+        " ".join(rule["expr"].split()) for group in groups for rule in group["rules"] if "alert" in rule
+    ]
+    for expression in expressions:
+        if match := re.search(pattern, expression):
+            return float(match.group(1))
+    raise SystemExit(f"checklist: no alert of monitoring/prometheus/rules/{rule_file} matches /{pattern}/")
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m checklist", description=__doc__.split("\n\n")[0])
+    _deployment_arguments(parser)
+    _schedule_and_threshold_arguments(parser)
+    arguments = parser.parse_args(argv)
+    if arguments.healthcheck:
+        return arguments
+    if arguments.scheduled and arguments.no_record:
+        parser.error("--scheduled exports the results: it cannot be given with --no-record")
+    # The native stack's addresses only where none was given: a deployment elsewhere (a container
+    # of Compose or Terraform) has no native stack to read them from.
+    if None in (arguments.url, arguments.prometheus, arguments.manage):
+        for key, value in native_defaults().items():
+            if getattr(arguments, key) is None:
+                setattr(arguments, key, value)
+    return arguments
+
+
+def _deployment_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which deployment: its site, Prometheus and manage.py (default: the native stack's)."""
     parser.add_argument("--url", help="the public site (default: the native stack's nginx)")
     parser.add_argument("--prometheus", help="Prometheus' base URL (default: the native stack's)")
     parser.add_argument(
@@ -67,6 +91,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="the Host header of the site's requests, when --url reaches it by an address the site does "
         "not serve (e.g. a cluster's nginx Service; default: the URL's host)",
     )
+
+
+def _schedule_and_threshold_arguments(parser: argparse.ArgumentParser) -> None:
+    """Output, schedule, and the thresholds (by default the alerts' own)."""
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--no-record", action="store_true", help="do not export the results as metrics")
     parser.add_argument(
@@ -92,26 +120,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="lowest acceptable (default: CacheHitRatioLow's)",
     )
     parser.add_argument(
+        "--healthcheck", action="store_true", help="exit 0 while a scheduled run (--every) keeps finishing"
+    )
+    parser.add_argument(
         "--scheduled",
         action="store_true",
         help="one run of a schedule kept outside (a Kubernetes CronJob): exit 0 once the results are "
         "exported, whatever they are (ProductionReadinessItemFailing reports a failing item), 1 if not",
     )
-    parser.add_argument(
-        "--healthcheck", action="store_true", help="exit 0 while a scheduled run (--every) keeps finishing"
-    )
-    arguments = parser.parse_args(argv)
-    if arguments.healthcheck:
-        return arguments
-    if arguments.scheduled and arguments.no_record:
-        parser.error("--scheduled exports the results: it cannot be given with --no-record")
-    # The native stack's addresses only where none was given: a deployment elsewhere (a container
-    # of Compose or Terraform) has no native stack to read them from.
-    if None in (arguments.url, arguments.prometheus, arguments.manage):
-        for key, value in native_defaults().items():
-            if getattr(arguments, key) is None:
-                setattr(arguments, key, value)
-    return arguments
 
 
 def run_item(item, deployment: Deployment) -> Result:
@@ -165,27 +181,29 @@ def run_once(arguments: argparse.Namespace) -> int:
         print(json.dumps({"url": arguments.url, "prometheus": arguments.prometheus, "items": rows}, indent=2))
     else:
         print_table(rows)
-    recorded = False
-    if not arguments.no_record:
-        status = {
-            "run_at": time.time(),
-            "items": {
-                row["item"]: {"category": row["category"], "status": STATUS_VALUES[row["status"]]}
-                for row in rows
-            },
-        }
-        try:
-            path = deployment.record(status)
-            recorded = True
-            print(
-                f"results exported as tweetstack_checklist_item_status (written to {path})", file=sys.stderr
-            )
-        except Exception as error:
-            print(f"checklist: could not export the results as metrics: {error}", file=sys.stderr)
+    recorded = not arguments.no_record and export(deployment, rows)
     if arguments.scheduled:
         # The items' verdicts live in the metrics; the Job fails only when they did not get there.
         return 0 if recorded else 1
     return 1 if any(row["status"] == FAIL for row in rows) else 0
+
+
+def export(deployment: Deployment, rows: list[dict]) -> bool:
+    """Writes the results where the deployment's /metrics exposes them; a failure is reported only
+    (False)."""
+    status = {
+        "run_at": time.time(),
+        "items": {
+            row["item"]: {"category": row["category"], "status": STATUS_VALUES[row["status"]]} for row in rows
+        },
+    }
+    try:
+        path = deployment.record(status)
+        print(f"results exported as tweetstack_checklist_item_status (written to {path})", file=sys.stderr)
+    except Exception as error:
+        print(f"checklist: could not export the results as metrics: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 # Where a scheduled run notes that it finished (and its interval), for a container's healthcheck.

@@ -1,81 +1,52 @@
-"""Reliability and documentation items, read from the repository's configs of the three runtimes
-(Compose, Terraform, the native stack); no YAML or HCL library, so the files are read as text in the
-shapes they are written in (tests/deploy validates them with their own tools)."""
+"""Reliability and documentation items, read from the configs of the three runtimes (Compose,
+Terraform, the native stack) as their own tools see them (checklist/configs.py); tests/deploy
+validates the same files with those tools."""
 
-import re
-
-from checklist.core import FAIL, PASS, REPO, Deployment, Result, repo_text
-
-COMPOSE_FILES = ("docker-compose.yml", "docker-compose.prod.yml")
+from checklist import configs
+from checklist.core import FAIL, PASS, REPO, Deployment, Result
 
 
-def compose_services() -> dict[str, str]:
-    """service -> its blocks of every Compose file, concatenated (the merge, as text)."""
-    services: dict[str, str] = {}
-    for name in COMPOSE_FILES:
-        section = re.search(r"^services:\n(.*?)(?=^\S)", repo_text(name) + "\nend:\n", re.M | re.S).group(1)
-        for service, body in re.findall(r"^  ([\w-]+):\n((?:(?:    .*)?\n)*)", section, re.M):
-            services[service] = services.get(service, "") + body
-    return services
+def _one_shot(service: dict) -> bool:
+    return str(service.get("restart", "")).lower() in ("no", "false")
 
 
-def _one_shot(body: str) -> bool:
-    return bool(re.search(r'^    restart:\s*"?no"?\s*$', body, re.M))
-
-
-def _image_has_healthcheck(body: str) -> bool:
+def _image_has_healthcheck(service: dict) -> bool:
     """A service built here inherits the HEALTHCHECK of its Dockerfile (stage)."""
-    anchor = re.search(r"build: \*([\w-]+)", body)
-    # A build that merges an anchor and names its own stage (build: {<<: *web-build, target: ...}).
-    own_target = re.search(r"^      target:\s*(\S+)", body, re.M)
-    if anchor or own_target:
-        if own_target:
-            target = own_target.group(1)
-        else:
-            build = re.search(rf"&{anchor.group(1)}\n((?:  .*\n)*)", repo_text("docker-compose.yml")).group(1)
-            target = re.search(r"target:\s*(\S+)", build).group(1)
-        stage = repo_text("Dockerfile").split(f" AS {target}\n", 1)[1].split("\nFROM ", 1)[0]
-        return "HEALTHCHECK" in stage
-    context = re.search(r"context:\s*\./(\S+)", body)
-    return bool(context) and "HEALTHCHECK" in (REPO / context.group(1) / "Dockerfile").read_text()
+    build = service.get("build")
+    if not isinstance(build, dict):
+        return False
+    dockerfile = REPO / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+    return dockerfile.is_file() and configs.healthcheck_in_image(dockerfile, build.get("target"))
 
 
-def terraform_containers() -> dict[str, str]:
-    text = "\n".join(path.read_text() for path in sorted((REPO / "terraform").glob("*.tf")))
-    return dict(re.findall(r'^resource "docker_container" "(\w+)" \{\n(.*?)^\}', text, re.M | re.S))
+def _compose_healthchecked(service: dict) -> bool:
+    healthcheck = service.get("healthcheck") or {}
+    return bool(healthcheck and not healthcheck.get("disable")) or _image_has_healthcheck(service)
 
 
-def _native_programs() -> tuple[list[str], set[str]]:
-    from stack import __main__ as stack_commands
-    from stack import services
-    from stack.layout import Stack
+def _terraform_one_shot(container: dict) -> bool:
+    return container.get("must_run") is False
 
-    stack = Stack.from_env()
-    programs = [
-        *stack_commands.INFRASTRUCTURE,
-        *stack_commands.TRACING,
-        *stack.web_names(),
-        *stack_commands.SERVICES,
-    ]
-    return programs, set(services.probes(stack))
+
+def _native_unprobed() -> list[str]:
+    """Services of the native stack that listen but declare no readiness probe (a loop with no port
+    is ready while supervisor keeps it running)."""
+    from stack import registry
+
+    return [service.name for service in registry.SERVICES if service.ports and service.ready is None]
 
 
 def healthchecks(deployment: Deployment) -> Result:
-    problems = []
-    for service, body in compose_services().items():
-        disabled = re.search(r"healthcheck:\n\s+disable:\s*true", body)
-        if (
-            not _one_shot(body)
-            and (disabled or "healthcheck:" not in body)
-            and not _image_has_healthcheck(body)
-        ):
-            problems.append(f"Compose {service}")
-    for name, body in terraform_containers().items():
-        one_shot = re.search(r"must_run\s*=\s*false", body)
-        if not one_shot and ("healthcheck {" not in body or '"NONE"' in body):
+    problems = [
+        f"Compose {name}"
+        for name, service in configs.compose_services().items()
+        if not _one_shot(service) and not _compose_healthchecked(service)
+    ]
+    for name, container in configs.terraform_containers().items():
+        tests = [check.get("test") for check in container.get("healthcheck", [])]
+        if not _terraform_one_shot(container) and (not tests or ["NONE"] in tests):
             problems.append(f"Terraform {name}")
-    programs, probed = _native_programs()
-    problems += [f"native {name}" for name in programs if name not in probed]
+    problems += [f"native {name}" for name in _native_unprobed()]
     checked = (
         "every long-running service has a healthcheck: Compose (or its image), Terraform, native stack probes"
     )
@@ -84,25 +55,42 @@ def healthchecks(deployment: Deployment) -> Result:
     return Result(PASS, checked)
 
 
+def _compose_seconds(duration) -> int:
+    """A Compose duration (30s, 1m30s; Docker's default stop grace period is 10 s)."""
+    if duration is None:
+        return 10
+    total, number = 0, ""
+    for character in str(duration):
+        if character.isdigit():
+            number += character
+        else:
+            total += int(number) * {"s": 1, "m": 60, "h": 3600}[character]
+            number = ""
+    return total + int(number or 0)
+
+
+def _stop_timeouts() -> dict[str, int]:
+    from stack import registry
+
+    return {
+        "Compose stop_grace_period": _compose_seconds(
+            configs.compose_services()["web"].get("stop_grace_period")
+        ),
+        "Terraform stop_timeout": int(configs.terraform_containers()["web"]["stop_timeout"]),
+        "native stopwaitsecs": registry.by_name("web").stop_timeout,
+    }
+
+
 def graceful_timeout(deployment: Deployment) -> Result:
-    gunicorn = re.search(r"^graceful_timeout = .*default=(\d+)", repo_text("app/gunicorn.conf.py"), re.M)
-    if not gunicorn:
+    grace = configs.keyword_default(REPO / "app" / "gunicorn.conf.py", "graceful_timeout")
+    if grace is None:
         return Result(
             FAIL, "app/gunicorn.conf.py sets no graceful_timeout", "graceful_timeout = env.int(...)"
         )
-    grace = int(gunicorn.group(1))
-    compose = re.search(r"stop_grace_period:\s*(\d+)s", compose_services()["web"])
-    stops = {
-        "Compose stop_grace_period": int(compose.group(1)) if compose else 10,  # Docker's default
-        "Terraform stop_timeout": int(
-            re.search(r"stop_timeout\s*=\s*(\d+)", terraform_containers()["web"]).group(1)
-        ),
-        "native stopwaitsecs": int(
-            re.search(r'"stopwaitsecs": "(\d+)"', repo_text("stack/render.py")).group(1)
-        ),
-    }
+    stops = _stop_timeouts()
     short = [f"{name} {seconds}s" for name, seconds in stops.items() if seconds <= grace]
-    retries = re.search(r"^proxy_next_upstream\s+error", repo_text("nginx/proxy.conf"), re.M)
+    directives = configs.nginx_directives(REPO / "nginx" / "proxy.conf")
+    retries = any(words[:2] == ["proxy_next_upstream", "error"] for words in directives)
     checked = (
         f"gunicorn graceful_timeout {grace}s, shorter than each runtime's stop timeout "
         f"({', '.join(f'{k} {v}s' for k, v in stops.items())}); nginx retries a refusing replica"
@@ -115,18 +103,26 @@ def graceful_timeout(deployment: Deployment) -> Result:
     return Result(PASS, checked)
 
 
+def _supervisor_autorestarts() -> bool:
+    from stack.render import TEMPLATES
+
+    lines = (TEMPLATES / "program.conf").read_text().splitlines()
+    return "autorestart=true" in (line.replace(" ", "") for line in lines)
+
+
 def restart_policy(deployment: Deployment) -> Result:
-    problems = []
-    production = repo_text("docker-compose.prod.yml")
-    prod_blocks = dict(re.findall(r"^  ([\w-]+):\n((?:(?:    .*)?\n)*)", production, re.M))
-    for service, body in compose_services().items():
-        prod = prod_blocks.get(service, "")
-        if not _one_shot(body) and "<<: *prod" not in prod and "restart: unless-stopped" not in prod:
-            problems.append(f"Compose {service}")
-    for name, body in terraform_containers().items():
-        if not re.search(r'restart\s*=\s*"unless-stopped"|must_run\s*=\s*false', body):
-            problems.append(f"Terraform {name}")
-    if not re.search(r"^autorestart=true$", repo_text("stack/templates/program.conf"), re.M):
+    # What production runs: the merged files (docker-compose.prod.yml sets the policies).
+    problems = [
+        f"Compose {name}"
+        for name, service in configs.compose_services().items()
+        if not _one_shot(service) and service.get("restart") not in ("unless-stopped", "always")
+    ]
+    problems += [
+        f"Terraform {name}"
+        for name, container in configs.terraform_containers().items()
+        if not _terraform_one_shot(container) and container.get("restart") != "unless-stopped"
+    ]
+    if not _supervisor_autorestarts():
         problems.append("native programs (stack/templates/program.conf)")
     checked = "restart policy on every long-running service: Compose production, Terraform, supervisor"
     if problems:
@@ -139,21 +135,19 @@ def restart_policy(deployment: Deployment) -> Result:
 
 
 def runbooks(deployment: Deployment) -> Result:
-    alerts, missing = set(), []
-    for path in sorted((REPO / "monitoring" / "prometheus" / "rules").glob("*.yml")):
-        for block in re.split(r"\n\s*- (?=alert:|record:)", path.read_text())[1:]:
-            if not block.startswith("alert:"):
-                continue
-            name = block.split()[1]
-            alerts.add(name)
-            runbook = re.search(r"runbook_url:\s*\"?([^\"\s]+)", block)
-            if not runbook or not (REPO / runbook.group(1)).is_file():
-                missing.append(name)
-    checked = f"every alert ({len(alerts)}) has a runbook_url to a file in docs/runbooks/"
-    if missing or not alerts:
+    alerts = configs.alerts()
+    names = {rule["alert"] for rule in alerts}
+    missing = {
+        rule["alert"]
+        for rule in alerts
+        if not (REPO / rule.get("annotations", {}).get("runbook_url", "")).is_file()
+        or not rule.get("annotations", {}).get("runbook_url")
+    }
+    checked = f"every alert ({len(names)}) has a runbook_url to a file in docs/runbooks/"
+    if missing or not names:
         return Result(
             FAIL,
-            f"{checked}: missing for {', '.join(sorted(set(missing)))}",
+            f"{checked}: missing for {', '.join(sorted(missing))}",
             "write docs/runbooks/<AlertName>.md",
         )
     return Result(PASS, checked)

@@ -183,7 +183,3 @@ class Deployment:
         output = self.run_in_app("readiness_probe", "--record", stdin=json.dumps(results), timeout=60)
         line = next((line for line in output.splitlines() if line.startswith("CHECKLIST-RECORDED ")), "")
         return line.removeprefix("CHECKLIST-RECORDED ")
-
-
-def repo_text(path: str) -> str:
-    return (REPO / path).read_text()

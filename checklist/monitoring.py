@@ -1,10 +1,7 @@
 """Monitoring items, asked of Prometheus: targets, rule files, Alertmanager, the Watchdog heartbeat."""
 
-import re
-
-from checklist.core import FAIL, PASS, REPO, Deployment, Result
-
-RULES = REPO / "monitoring" / "prometheus" / "rules"
+from checklist import configs
+from checklist.core import FAIL, PASS, Deployment, Result
 
 
 def targets_up(deployment: Deployment) -> Result:
@@ -26,10 +23,7 @@ def targets_up(deployment: Deployment) -> Result:
 def rule_files_loaded(deployment: Deployment) -> Result:
     groups = deployment.prometheus("/api/v1/rules")["groups"]
     loaded = {group["name"] for group in groups}
-    expected = {
-        path.name: set(re.findall(r"^  - name:\s*(\S+)", path.read_text(), re.M))
-        for path in sorted(RULES.glob("*.yml"))
-    }
+    expected = {name: {group["name"] for group in groups} for name, groups in configs.alert_rules().items()}
     missing = [
         f"{name} ({', '.join(sorted(want - loaded))})" for name, want in expected.items() if want - loaded
     ]

@@ -4,7 +4,8 @@ import re
 import urllib.error
 import urllib.request
 
-from checklist.core import FAIL, PASS, WARN, Deployment, Result, repo_text
+from checklist import configs
+from checklist.core import FAIL, PASS, REPO, WARN, Deployment, Result
 
 # Deployment checks that only hold once TLS terminates in front of nginx (DJANGO_SECURE_SSL_REDIRECT
 # and DJANGO_SECURE_COOKIES true): on a plain-HTTP site they are expected, not defects.
@@ -176,15 +177,12 @@ def metrics_not_public(deployment: Deployment) -> Result:
 
 def containers_non_root(deployment: Deployment) -> Result:
     """The runtime stages of the Dockerfile: the last USER of each is neither root nor absent."""
-    text = repo_text("Dockerfile")
-    stages = re.split(r"^FROM\s+", text, flags=re.M)[1:]
     problems, checked_stages = [], []
-    for stage in stages:
-        name = re.match(r"\S+(?:\s+AS\s+(\S+))?", stage, re.I).group(1) or "?"
+    for name, instructions in configs.dockerfile_stages(REPO / "Dockerfile").items():
         if name == "wheels":  # a build stage: nothing of it runs
             continue
         checked_stages.append(name)
-        users = re.findall(r"^USER\s+(\S+)", stage, re.M)
+        users = [arguments for instruction, arguments in instructions if instruction == "USER"]
         if not users or users[-1].split(":")[0] in ("root", "0"):
             problems.append(f"stage {name} runs as root")
     checked = f"Dockerfile runtime stages ({', '.join(checked_stages)}) end with a non-root USER"

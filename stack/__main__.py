@@ -9,30 +9,9 @@ import subprocess
 import sys
 import time
 
-from stack import pgbackrest, render, services
+from stack import pgbackrest, registry, render, services
 from stack import ports as port_table
 from stack.layout import REPO, SYSTEM_PACKAGES, Stack, StackError, find_binary
-
-INFRASTRUCTURE = ["postgres", "redis"]
-# Started with the web replicas once the database is migrated: where their traces go.
-TRACING = ["jaeger", "otelcol"]
-# Started once the replicas are ready, so nginx and Prometheus never see them booting (Prometheus
-# would count the boot as failed scrapes). Supervisor restarts any program that dies.
-SERVICES = [
-    "nginx",
-    "prometheus",
-    "alertmanager",
-    "alert-sink",
-    "postgres-exporter",
-    "redis-exporter",
-    "nginx-exporter",
-    "mtail",
-    "node-exporter",
-    "blackbox-exporter",
-    "backup",
-    # Last: it reads every other service.
-    "checklist",
-]
 
 
 def log(message: str) -> None:
@@ -77,6 +56,13 @@ def image_max_bytes(stack: Stack, env: dict) -> int:
     return int(manage(stack, "shell", "--no-imports", "-c", code, env=env).strip().splitlines()[-1])
 
 
+def start_phase(stack: Stack, phase: str) -> None:
+    """Starts a phase's programs (stack/registry.py) together and waits until every one is ready."""
+    names = registry.phase(stack, phase)
+    services.start(stack, *names)
+    services.wait_ready(stack, names, stack.ready_timeout)
+
+
 def up(stack: Stack) -> None:
     started = time.monotonic()
     if services.supervisord_pid(stack):
@@ -99,18 +85,14 @@ def up(stack: Stack) -> None:
     services.init_postgres(stack)
     services.start_supervisord(stack)
     try:
-        infrastructure = INFRASTRUCTURE + (["toxiproxy"] if stack.fault_proxy else [])
-        services.start(stack, *infrastructure)
-        services.wait_ready(stack, infrastructure, stack.ready_timeout)
+        start_phase(stack, registry.INFRASTRUCTURE)
         pgbackrest.create_stanza(render.base_environment() | render.pgbackrest_environment(stack))
         services.create_database(stack)
         log("migrating the database and collecting static files")
         manage(stack, "migrate", "--noinput", env=django_env)
         manage(stack, "collectstatic", "--noinput", env=django_env)
-        services.start(stack, *TRACING, *stack.web_names())
-        services.wait_ready(stack, [*TRACING, *stack.web_names()], stack.ready_timeout)
-        services.start(stack, *SERVICES)
-        services.wait_ready(stack, SERVICES, stack.ready_timeout)
+        start_phase(stack, registry.APP)
+        start_phase(stack, registry.SERVICES_PHASE)
     except BaseException:
         log("start failed; stopping what started (state kept; `make stack-logs` shows the logs)")
         services.stop_supervisord(stack)
@@ -194,7 +176,7 @@ def clean(stack: Stack) -> None:
         log(f"removed {stack.state}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start the stack and wait until it is ready")
@@ -218,32 +200,41 @@ def main(argv: list[str] | None = None) -> int:
     manage_parser.add_argument("arguments", nargs=argparse.REMAINDER, help="e.g. seed_demo --tweets 100")
     pid_parser = commands.add_parser("pid", help="the pid of one supervised program")
     pid_parser.add_argument("program", help="e.g. web-0")
-    arguments = parser.parse_args(argv)
+    return parser
+
+
+def rolling_restart(stack: Stack) -> None:
+    if not services.supervisord_pid(stack):
+        raise StackError(f"not running (state folder {stack.state}): `make stack` first")
+    services.rolling_restart(stack, log)
+
+
+def run_manage(stack: Stack, arguments: list[str]) -> None:
+    env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
+    print(manage(stack, *arguments, env=env), end="")
+
+
+# command -> what it does with the stack and the parsed arguments; a return value is the exit code.
+COMMANDS = {
+    "up": lambda stack, arguments: up(stack),
+    "status": lambda stack, arguments: status(stack),
+    "logs": lambda stack, arguments: logs(stack, arguments.names, follow=not arguments.no_follow),
+    "rolling-restart": lambda stack, arguments: rolling_restart(stack),
+    "restore": lambda stack, arguments: restore(stack, arguments.time, arguments.set),
+    "down": lambda stack, arguments: down(stack),
+    "clean": lambda stack, arguments: clean(stack),
+    "ports": lambda stack, arguments: print(json.dumps(stack.listening(), indent=2)),
+    "manage": lambda stack, arguments: run_manage(stack, arguments.arguments),
+    "pid": lambda stack, arguments: print(
+        services.supervisorctl(stack, "pid", arguments.program).stdout.strip()
+    ),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = parser().parse_args(argv)
     stack = Stack.from_env(replicas=getattr(arguments, "replicas", None))
-    if arguments.command == "up":
-        up(stack)
-    elif arguments.command == "status":
-        return status(stack)
-    elif arguments.command == "logs":
-        logs(stack, arguments.names, follow=not arguments.no_follow)
-    elif arguments.command == "rolling-restart":
-        if not services.supervisord_pid(stack):
-            raise StackError(f"not running (state folder {stack.state}): `make stack` first")
-        services.rolling_restart(stack, log)
-    elif arguments.command == "restore":
-        restore(stack, arguments.time, arguments.set)
-    elif arguments.command == "down":
-        down(stack)
-    elif arguments.command == "clean":
-        clean(stack)
-    elif arguments.command == "ports":
-        print(json.dumps(stack.listening(), indent=2))
-    elif arguments.command == "manage":
-        env = render.django_environment(stack, render.secret(stack, "django-secret-key", 50))
-        print(manage(stack, *arguments.arguments, env=env), end="")
-    elif arguments.command == "pid":
-        print(services.supervisorctl(stack, "pid", arguments.program).stdout.strip())
-    return 0
+    return COMMANDS[arguments.command](stack, arguments) or 0
 
 
 if __name__ == "__main__":

@@ -10,43 +10,15 @@ import os
 import socket
 from pathlib import Path
 
-from stack import appconfig
+from stack import appconfig, registry
 
 DECLARATIONS = Path(__file__).resolve().parents[1] / "ports.env"
 
-# name: what listens there. Web replica i listens on web + i.
-LISTENERS: dict[str, str] = {
-    "nginx": "nginx's plain-HTTP listener (redirects to HTTPS, except /healthz)",
-    "nginx-https": "nginx over HTTPS, the public site",
-    "nginx-status": "nginx's internal listener (stub_status for the exporter)",
-    "web": "web replica 0 (replica i uses web + i)",
-    "postgres": "PostgreSQL",
-    "redis": "Redis",
-    "prometheus": "Prometheus",
-    "alertmanager": "Alertmanager",
-    "otelcol-otlp-grpc": "the collector's OTLP/gRPC receiver",
-    "otelcol-otlp-http": "the collector's OTLP/HTTP receiver",
-    "otelcol-metrics": "the collector's own metrics",
-    "otelcol-spanmetrics": "the collector's span metrics for Prometheus",
-    "otelcol-health": "the collector's health check",
-    "otelcol-zpages": "the collector's zPages",
-    "jaeger-otlp-grpc": "Jaeger's OTLP/gRPC receiver",
-    "jaeger-ui": "Jaeger's UI and HTTP API",
-    "jaeger-grpc": "Jaeger's query gRPC API",
-    "jaeger-health": "Jaeger's health check",
-    "jaeger-metrics": "Jaeger's own metrics",
-    "postgres-exporter": "the PostgreSQL exporter",
-    "redis-exporter": "the Redis exporter",
-    "nginx-exporter": "the nginx exporter",
-    "mtail": "mtail: nginx's responses by status and upstream errors, from its access log",
-    "node-exporter": "the node exporter: the data folder's filesystem, CPU and memory",
-    "blackbox-exporter": "the blackbox exporter: probes the HTTPS listener (certificate expiry)",
-    # Only with STACK_FAULT_PROXY=1 (the fault drills): the app reaches Redis through toxiproxy.
-    "toxiproxy": "toxiproxy's API (STACK_FAULT_PROXY=1 only)",
-    "redis-proxy": "toxiproxy's listener in front of Redis (STACK_FAULT_PROXY=1 only)",
-}
+# name: what listens there, from each service's entry (stack/registry.py). Web replica i listens on
+# web + i.
+LISTENERS: dict[str, str] = registry.listeners()
 # Listened on only when the fault proxy is on.
-FAULT_PROXY_PORTS = ("toxiproxy", "redis-proxy")
+FAULT_PROXY_PORTS = registry.fault_proxy_ports()
 
 
 def declared(path: Path = DECLARATIONS) -> dict[str, int]:

@@ -10,14 +10,14 @@ import json
 import os
 import re
 import secrets
-import shlex
 import string
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stack import appconfig, pgbackrest
+from stack import appconfig, pgbackrest, registry
 from stack import ports as port_table
-from stack.layout import REPO, Stack, alertmanager_config, find_binary
+from stack.layout import REPO, Stack, StackError, alertmanager_config, find_binary
 
 if TYPE_CHECKING:
     from stack import tls
@@ -129,21 +129,31 @@ def probe_labels(target: dict, port_of: dict[str, int]) -> dict[str, str]:
     return {"__param_target": f"https://127.0.0.1:{port_of[probe['port']]}{probe['path']}"}
 
 
+def scrape_targets(stack: Stack) -> dict[str, list[tuple[list[int], dict]]]:
+    """job -> its target groups: each registry entry's scrape jobs, on the port jobs.json names."""
+    # monitoring/prometheus/jobs.json: each job's service and its port's ports.env name.
+    port_of = {port_table.service_variable(name): port for name, port in stack.ports.items()}
+    declared = prometheus_jobs()
+    jobs = {}
+    for service in registry.SERVICES:
+        for job in service.scrape:
+            target = declared[job]
+            if service.replicated:
+                jobs[job] = [
+                    ([port], {"service_instance": name})
+                    for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
+                ]
+            else:
+                jobs[job] = [([port_of[target["port"]]], probe_labels(target, port_of))]
+    if missing := set(declared) - set(jobs):
+        raise StackError(f"no service of stack/registry.py scrapes job(s) {', '.join(sorted(missing))}")
+    return jobs
+
+
 def render_prometheus(stack: Stack, metrics_token: str) -> None:
     conf = stack.path("etc", "prometheus")
     link_shared(REPO / "monitoring" / "prometheus", conf)
-    # monitoring/prometheus/jobs.json: each job's service and its port's ports.env name.
-    port_of = {port_table.service_variable(name): port for name, port in stack.ports.items()}
-    jobs = {
-        job: [([port_of[target["port"]]], probe_labels(target, port_of))]
-        for job, target in prometheus_jobs().items()
-        if job != "web"
-    }
-    jobs["web"] = [
-        ([port], {"service_instance": name})
-        for name, port in zip(stack.web_names(), stack.web_ports(), strict=True)
-    ]
-    for job, groups in jobs.items():
+    for job, groups in scrape_targets(stack).items():
         write(conf / "targets" / f"{job}.json", _targets(groups, stack.scrape_interval))
     write(conf / "secrets" / "metrics-token", metrics_token + "\n", mode=0o600)
 
@@ -270,180 +280,68 @@ def node_exporter_mount_exclusion(stack: Stack) -> str:
     return "^(" + "|".join(re.escape(point) for point in others) + ")$"
 
 
+def context(
+    stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str
+) -> registry.Context:
+    """What the registry's commands and environments are built from."""
+    return registry.Context(
+        stack=stack,
+        repo=REPO,
+        binary=find_binary,
+        binaries=binaries,
+        base=base_environment(),
+        django=django_environment(stack, django_secret),
+        web=lambda index: web_environment(stack, index, django_secret, metrics_token),
+        otel=otel_environment(stack),
+        pgbackrest=pgbackrest_environment(stack),
+        postgres_options=pgbackrest.server_options(),
+        alertmanager_config=alertmanager_path(stack),
+        node_mount_exclusion=node_exporter_mount_exclusion(stack),
+    )
+
+
+@dataclass(frozen=True)
+class Program:
+    """One supervised program as rendered: its registry entry, command line and environment."""
+
+    service: registry.Service
+    command: str
+    environment: dict[str, str]
+
+
 def programs(stack: Stack, binaries: dict[str, str], django_secret: str, metrics_token: str) -> dict:
-    """name -> (command, environment, options); the order is the start order."""
-    p = stack.ports
-    postgres_bin = find_binary("/usr/lib/postgresql/*/bin/postgres")
-    base = base_environment()
-    result = {
-        "postgres": (
-            f"{postgres_bin} -D {stack.pgdata} -c listen_addresses=127.0.0.1 -p {p['postgres']}"
-            f" -k {stack.pgdata}"
-            # Statements counted per query shape: what a request costs in SQL (bench-social reads it).
-            " -c shared_preload_libraries=pg_stat_statements" + pgbackrest.server_options(),
-            # archive-push reads its options from the server's environment.
-            base | pgbackrest_environment(stack),
-            # SIGINT is PostgreSQL's fast shutdown: sessions end, data is flushed.
-            {"stopsignal": "INT", "user": "postgres" if os.geteuid() == 0 else ""},
-        ),
-        "redis": (
-            f"{find_binary('redis-server')} --bind 127.0.0.1 --port {p['redis']}"
-            f" --dir {stack.path('data', 'redis')} --save '' --appendonly no"
-            # A cache: bounded, evicting the least recently used keys.
-            " --maxmemory 256mb --maxmemory-policy allkeys-lru",
-            base,
-            {},
-        ),
-    }
-    if stack.fault_proxy:
-        result["toxiproxy"] = (
-            f"{binaries['TOXIPROXY_BIN']} -host 127.0.0.1 -port {p['toxiproxy']}"
-            f" -config {stack.path('etc', 'toxiproxy.json')}",
-            base,
-            {},
-        )
-    for index, name in enumerate(stack.web_names()):
-        env = web_environment(stack, index, django_secret, metrics_token)
-        # gunicorn finishes requests within GUNICORN_GRACEFUL_TIMEOUT (20 s) on SIGTERM.
-        command = f"{stack.venv_bin / 'gunicorn'} -c {REPO / 'app' / 'gunicorn.conf.py'}"
-        result[name] = (command, env, {"stopwaitsecs": "30", "startsecs": "3"})
-    otel = otel_environment(stack)
-    checklist_interval = os.environ.get("STACK_CHECKLIST_INTERVAL", "")
-    pg_exporter_env = base | {
-        "DATA_SOURCE_NAME": f"postgresql://app@127.0.0.1:{p['postgres']}/tweetstack?sslmode=disable"
-    }
-    result |= {
-        "nginx": (
-            f"{find_binary('nginx')} -p {stack.www}/ -c {stack.path('etc', 'nginx', 'nginx.conf')}"
-            " -g 'daemon off;'",
-            base,
-            # SIGQUIT: nginx finishes the requests in flight before it exits.
-            {"stopsignal": "QUIT"},
-        ),
-        "otelcol": (
-            f"{binaries['OTELCOL_BIN']} --config={REPO / 'monitoring/otel-collector/config.yaml'}",
-            base | otel,
-            {},
-        ),
-        "jaeger": (
-            f"{binaries['JAEGER_BIN']} --config={REPO / 'monitoring/jaeger/config.yaml'}",
-            base | otel,
-            {},
-        ),
-        "prometheus": (
-            f"{find_binary('prometheus')} --config.file={stack.path('etc', 'prometheus', 'prometheus.yml')}"
-            f" --storage.tsdb.path={stack.path('data', 'prometheus')} --storage.tsdb.retention.time=7d"
-            f" --web.listen-address=127.0.0.1:{p['prometheus']} --web.external-url={stack.url('prometheus')}"
-            " --web.enable-lifecycle"
-            # Exemplars (the trace_id on the latency histogram's buckets) are dropped without it.
-            " --enable-feature=exemplar-storage",
-            base,
-            {},
-        ),
-        "alertmanager": (
-            f"{find_binary('prometheus-alertmanager')}"
-            f" --config.file={alertmanager_path(stack)}"
-            f" --storage.path={stack.path('data', 'alertmanager')}"
-            f" --web.listen-address=127.0.0.1:{p['alertmanager']}"
-            f" --web.external-url={stack.url('alertmanager')}"
-            # An empty address turns clustering off (it would listen on 0.0.0.0:9094).
-            " --cluster.listen-address=",
-            base,
-            {},
-        ),
-        "alert-sink": (
-            f"{stack.venv_bin / 'python'} -m stack.alert_sink --receivers {alertmanager_path(stack)}",
-            base,
-            {},
-        ),
-        # The readiness checklist on its schedule (ProductionReadinessChecklistStale's interval, or
-        # STACK_CHECKLIST_INTERVAL seconds), so its exported results stay fresh and a degraded item fires.
-        "checklist": (
-            f"{stack.venv_bin / 'python'} -m checklist --every {checklist_interval}".rstrip(),
-            base | stack.environment(),
-            {},
-        ),
-        # Backups on their schedule: one at start when the last is older than BACKUP_INTERVAL_SECONDS
-        # (daily), full when the last full is older than BACKUP_FULL_INTERVAL_SECONDS (weekly).
-        "backup": (
-            f"{stack.venv_bin / 'python'} {REPO / 'app' / 'manage.py'} backup --every",
-            django_environment(stack, django_secret),
-            {},
-        ),
-        "postgres-exporter": (
-            f"{find_binary('prometheus-postgres-exporter')}"
-            f" --web.listen-address=127.0.0.1:{p['postgres-exporter']}"
-            f" --extend.query-path={REPO / 'monitoring/postgres-exporter/queries.yaml'}",
-            pg_exporter_env,
-            {},
-        ),
-        "redis-exporter": (
-            f"{find_binary('prometheus-redis-exporter')} -redis.addr=redis://127.0.0.1:{p['redis']}"
-            f" -web.listen-address=127.0.0.1:{p['redis-exporter']}",
-            base,
-            {},
-        ),
-        "nginx-exporter": (
-            f"{find_binary('prometheus-nginx-exporter')}"
-            f" -nginx.scrape-uri=http://127.0.0.1:{p['nginx-status']}/stub_status"
-            f" -web.listen-address=127.0.0.1:{p['nginx-exporter']}",
-            base,
-            {},
-        ),
-        # nginx's JSON access lines go to its stdout, which supervisor writes (and rotates) to its log.
-        "mtail": (
-            f"{find_binary('mtail')} --progs {REPO / 'monitoring' / 'mtail'}"
-            f" --logs {stack.path('logs', 'nginx.log')} --address 127.0.0.1 --port {p['mtail']}"
-            " --logtostderr",
-            base,
-            {},
-        ),
-        # Probes nginx's HTTPS listener for Prometheus' job tls (the certificate's expiry).
-        "blackbox-exporter": (
-            f"{find_binary('prometheus-blackbox-exporter')}"
-            f" --config.file={REPO / 'monitoring' / 'blackbox' / 'blackbox.yml'}"
-            f" --web.listen-address=127.0.0.1:{p['blackbox-exporter']}"
-            # A probe gets the scrape's timeout less this offset (default 0.5 s): with the tests'
-            # STACK_SCRAPE_INTERVAL=500ms the default left none, and every probe failed at once.
-            " --timeout-offset=0.1",
-            base,
-            {},
-        ),
-        "node-exporter": (
-            f"{find_binary('prometheus-node-exporter')} --web.listen-address=127.0.0.1:{p['node-exporter']}"
-            " --collector.disable-defaults --collector.filesystem --collector.cpu --collector.meminfo"
-            " --collector.filesystem.mount-points-exclude="
-            + shlex.quote(node_exporter_mount_exclusion(stack)),
-            base,
-            {},
-        ),
-    }
-    return result
+    """name -> Program, from the registry; the order is the start order."""
+    ctx = context(stack, binaries, django_secret, metrics_token)
+    table = {}
+    for service, index, name in registry.programs(stack):
+        instance = replace(ctx, index=index)
+        table[name] = Program(service, service.command(instance), service.environment(instance))
+    return table
 
 
-def render_supervisor(stack: Stack, program_table: dict) -> None:
-    program_template = string.Template((TEMPLATES / "program.conf").read_text())
-    blocks = []
-    for name, (command, env, options) in program_table.items():
-        user = options.get("user", "")
-        blocks.append(
-            program_template.substitute(
-                name=name,
-                command=command.replace("%", "%%"),
-                directory=REPO,
-                environment=_environment(env),
-                user_line=f"user={user}" if user else "",
-                startsecs=options.get("startsecs", "1"),
-                stopsignal=options.get("stopsignal", "TERM"),
-                stopwaitsecs=options.get("stopwaitsecs", "20"),
-                state=stack.state,
-            )
-        )
+def program_block(stack: Stack, name: str, program: Program) -> str:
+    service = program.service
+    # supervisor switches users only when it runs as root.
+    user = service.user if os.geteuid() == 0 else ""
+    return string.Template((TEMPLATES / "program.conf").read_text()).substitute(
+        name=name,
+        command=program.command.replace("%", "%%"),
+        directory=REPO,
+        environment=_environment(program.environment),
+        user_line=f"user={user}" if user else "",
+        startsecs=service.start_seconds,
+        stopsignal=service.stop_signal,
+        stopwaitsecs=service.stop_timeout,
+        state=stack.state,
+    )
+
+
+def render_supervisor(stack: Stack, program_table: dict[str, Program]) -> None:
     text = string.Template((TEMPLATES / "supervisord.conf").read_text()).substitute(
         state=stack.state,
         repo=REPO,
         state_id=hashlib.sha256(str(stack.state).encode()).hexdigest()[:8],
-        programs="\n".join(blocks),
+        programs="\n".join(program_block(stack, name, program) for name, program in program_table.items()),
     )
     # Holds the Django secret and the metrics token.
     write(stack.supervisor_conf, text, mode=0o600)

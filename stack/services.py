@@ -2,15 +2,12 @@
 
 import os
 import shutil
-import socket
-import ssl
 import subprocess
 import time
-import urllib.error
-import urllib.request
 import xmlrpc.client
 from pathlib import Path
 
+from stack import registry
 from stack.layout import Stack, StackError, find_binary
 
 
@@ -34,11 +31,17 @@ def supervisord_pid(stack: Stack) -> int | None:
     return pid
 
 
+def stat_fields(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command: state, ppid, ... (proc(5)); raises OSError
+    when there is no such process."""
+    # pid (command) state ppid ...: the command may hold spaces and parentheses, the last ")" ends it.
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _alive(pid: int) -> bool:
     """Running (a zombie has exited: it only waits for its parent to reap it)."""
     try:
-        # /proc/<pid>/stat: pid (command) state ...; the command may hold spaces.
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        return stat_fields(pid)[0] != "Z"
     except OSError:
         return False
 
@@ -158,34 +161,6 @@ def create_database(stack: Stack, name: str = "tweetstack") -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def http_ok(url: str, timeout: float = 2.0, context: ssl.SSLContext | None = None) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:  # noqa: S310
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def nginx_ok(stack: Stack) -> bool:
-    """nginx answers on both listeners, over HTTPS with a chain the stack's CA verifies. An operator's
-    own certificate (STACK_TLS_CERT) names their host, not 127.0.0.1: then the plain listener only."""
-    if not http_ok(stack.url("nginx", "/healthz")):
-        return False
-    if stack.tls_cert:
-        return True
-    return http_ok(stack.site_url("/healthz"), context=ssl.create_default_context(cafile=stack.ca_file))
-
-
-def postgres_ok(stack: Stack) -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(stack.database_url("postgres"), connect_timeout=2):
-            return True
-    except psycopg.Error:
-        return False
-
-
 def postgres_in_recovery(stack: Stack) -> bool:
     """True while a restored server replays WAL (it accepts reads, not writes, until it promotes)."""
     import psycopg
@@ -195,39 +170,14 @@ def postgres_in_recovery(stack: Stack) -> bool:
     return bool(row and row[0])
 
 
-def redis_ok(stack: Stack) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", stack.ports["redis"]), timeout=2) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 def probes(stack: Stack) -> dict:
-    """program -> a function that is True once the program serves."""
-    table = {
-        "postgres": lambda: postgres_ok(stack),
-        "redis": lambda: redis_ok(stack),
-        "toxiproxy": lambda: http_ok(stack.url("toxiproxy", "/version")),
-        "nginx": lambda: nginx_ok(stack),
-        "otelcol": lambda: http_ok(stack.url("otelcol-health")),
-        "jaeger": lambda: http_ok(stack.url("jaeger-health", "/status")),
-        "prometheus": lambda: http_ok(stack.url("prometheus", "/-/ready")),
-        "alertmanager": lambda: http_ok(stack.url("alertmanager", "/-/ready")),
-        "alert-sink": lambda: http_ok(f"http://127.0.0.1:{stack.alert_port}/healthz"),
-        "postgres-exporter": lambda: http_ok(stack.url("postgres-exporter", "/metrics")),
-        "redis-exporter": lambda: http_ok(stack.url("redis-exporter", "/metrics")),
-        "nginx-exporter": lambda: http_ok(stack.url("nginx-exporter", "/metrics")),
-        "mtail": lambda: http_ok(stack.url("mtail", "/metrics")),
-        "node-exporter": lambda: http_ok(stack.url("node-exporter", "/metrics")),
-        "blackbox-exporter": lambda: http_ok(stack.url("blackbox-exporter", "/-/healthy")),
-        # A loop with no port: up once supervisor keeps it running (its first run then starts).
-        "checklist": lambda: running(stack, "checklist"),
-        "backup": lambda: running(stack, "backup"),
-    }
-    for name, port in zip(stack.web_names(), stack.web_ports(), strict=True):
-        table[name] = lambda port=port: http_ok(f"http://127.0.0.1:{port}/readyz")
+    """program -> a function that is True once the program serves (its registry entry's probe)."""
+    table = {}
+    for service, index, name in registry.programs(stack):
+        if service.ready is None:
+            table[name] = lambda name=name: running(stack, name)
+        else:
+            table[name] = lambda probe=service.ready, index=index: probe(stack, index)
     return table
 
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from stack.pgbackrest import server_settings
+from stack.services import stat_fields
 from tests.e2e.conftest import REPLICAS, REPO, wait_until
 from tests.e2e.test_outages import database_texts, logged_in
 from tests.e2e.traffic import Traffic, create_users, replicas_back_in_rotation
@@ -24,8 +25,7 @@ SURVIVAL_SLACK = 20.0
 
 
 def parent(process: Path) -> int:
-    # /proc/<pid>/stat: pid (command) state ppid ...; the command may hold spaces.
-    return int((process / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    return int(stat_fields(process.name)[1])
 
 
 def kill_server(postmaster: int) -> None:
