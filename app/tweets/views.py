@@ -97,7 +97,7 @@ def back(request):
 
 
 def safe_next(request) -> str:
-    target = request.POST.get("next", "")
+    target: str = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
