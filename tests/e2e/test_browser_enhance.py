@@ -36,10 +36,10 @@ def test_like_repost_and_follow_update_without_a_navigation(stack, chromium, peo
         assert page.evaluate("document.activeElement.textContent") == "Unfollow"  # focus kept
 
         tweet = page.locator("article", has_text=text)
-        tweet.locator("button[aria-label='Like (0 likes)']").click()
-        tweet.locator("button[aria-pressed=true][aria-label='Unlike (1 likes)']").wait_for()
-        tweet.locator("button[aria-label='Repost (0 reposts)']").click()
-        tweet.locator("button[aria-label='Undo repost (1 reposts)']").wait_for()
+        tweet.locator("button[aria-label='0 likes, like']").click()
+        tweet.locator("button[aria-pressed=true][aria-label='1 likes, unlike']").wait_for()
+        tweet.locator("button[aria-label='0 reposts, repost']").click()
+        tweet.locator("button[aria-label='1 reposts, undo repost']").wait_for()
 
         assert page.evaluate(MARK) is True and page.url == profile
         assert page.locator(".messages").count() == 0  # no flash message waits for the next page

@@ -20,7 +20,10 @@ def test_a_fetched_like_answers_the_unlike_button_with_the_new_count(user_client
     assert response.status_code == 200
     html = response.text.strip()
     assert html.startswith(f'<form method="post" action="{reverse("tweet_unlike", args=[tweet.pk])}"')
-    assert 'aria-pressed="true" aria-label="Unlike (1 likes)">♥ 1</button>' in html
+    assert (
+        'aria-pressed="true" aria-label="1 likes, unlike"><span aria-hidden="true">♥</span> 1</button>'
+        in html
+    )
     assert '<input type="hidden" name="next" value="/explore/">' in html  # the page's, for a form post later
     assert Like.objects.filter(user=user, tweet=tweet).exists()
     assert not list(get_messages(response.wsgi_request))
@@ -30,7 +33,9 @@ def test_a_fetched_unlike_answers_the_like_button(user_client, user):
     tweet = TweetFactory()
     user_client.post(reverse("tweet_like", args=[tweet.pk]))
     html = user_client.post(reverse("tweet_unlike", args=[tweet.pk]), **FETCH).text
-    assert 'aria-pressed="false" aria-label="Like (0 likes)">♡ 0</button>' in html
+    assert (
+        'aria-pressed="false" aria-label="0 likes, like"><span aria-hidden="true">♡</span> 0</button>' in html
+    )
     assert f'value="{reverse("home")}"' in html  # no next given: Home, never the action's own URL
 
 
@@ -39,9 +44,9 @@ def test_a_fetched_repost_of_a_repost_answers_for_the_original(user_client, user
     repost = TweetFactory(author=other_user, text="", repost_of=original)
     html = user_client.post(reverse("tweet_repost", args=[repost.pk]), **FETCH).text
     assert f'action="{reverse("tweet_unrepost", args=[original.pk])}"' in html
-    assert 'aria-label="Undo repost (1 reposts)">↻ 1</button>' in html
+    assert 'aria-label="1 reposts, undo repost"><span aria-hidden="true">↻</span> 1</button>' in html
     html = user_client.post(reverse("tweet_unrepost", args=[original.pk]), **FETCH).text
-    assert 'aria-label="Repost (0 reposts)">↻ 0</button>' in html
+    assert 'aria-label="0 reposts, repost"><span aria-hidden="true">↻</span> 0</button>' in html
 
 
 def test_a_fetched_follow_answers_the_new_counts_and_the_unfollow_button(user_client, user, other_user):
