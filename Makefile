@@ -19,7 +19,7 @@ UV := $(CACHE)/tools/uv-$(UV_VERSION)/bin/uv
 SYNC := $(UV) sync --locked --quiet
 
 .PHONY: help install install-run install-stack install-loadtest lock lock-check audit run test lint format \
-	migrate seed clean loadtest bench-scale bench-social backup export restore restore-drill slo-rules
+	migrate seed clean screenshots loadtest bench-scale bench-social backup export restore restore-drill slo-rules
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ format: install ## apply ruff's fixes and formatting
 
 test: lint ## every test: lint, then every tier of tests (unit, config, deploy, e2e, browser, benchmarks' smoke)
 	$(PY) -m pytest
+
+screenshots: install ## the README's screenshots (docs/screenshots/, light and dark) from the native stack in Chromium
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(PY) -m pytest tests/e2e/test_screenshots.py -q
 
 URL ?=
 USERS ?= 20

@@ -1,7 +1,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
+
+DISPLAY_NAME_MAX_LENGTH = 50
+BIO_MAX_LENGTH = 160
 
 
 class User(AbstractUser):
@@ -15,6 +19,12 @@ class User(AbstractUser):
     # every page, from the row the session already loads. A database default too: a replica of the
     # previous release still creates users without it during a rolling deploy.
     unread_notifications = models.PositiveIntegerField(default=0, db_default=0)
+    # The profile a user edits (accounts/profiles.py). Database defaults for the same reason: the previous
+    # release's replicas create users without them.
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True, default="", db_default="")
+    bio = models.CharField(max_length=BIO_MAX_LENGTH, blank=True, default="", db_default="")
+    # Stored as tweet images are, through tweets/images.py (decoded, re-encoded, metadata stripped).
+    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = "user"
@@ -30,6 +40,14 @@ class User(AbstractUser):
             ),
             models.CheckConstraint(
                 condition=Q(unread_notifications__gte=0), name="user_unread_notifications_not_negative"
+            ),
+            # SQLite does not enforce a varchar's length; these hold in every database.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("display_name"), DISPLAY_NAME_MAX_LENGTH),
+                name="user_display_name_max_length",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("bio"), BIO_MAX_LENGTH), name="user_bio_max_length"
             ),
         ]
 

@@ -10,8 +10,10 @@ from accounts import services
 from accounts.forms import SignupForm
 from accounts.models import User
 from accounts.selectors import user_by_username
+from config.fragments import wants_fragment
 from config.ratelimits import rate_limited
 from config.responses import error_page
+from tweets.selectors import profile_stats
 
 
 @rate_limited("signup")
@@ -41,8 +43,7 @@ def follow(request, username: str):
         services.user_follow(follower=request.user, followee=followee)
     except ValidationError as error:
         return error_page(request, error.messages[0], 400)
-    messages.success(request, f"You follow @{followee.username}.")
-    return redirect("profile", username=followee.username)
+    return _followed(request, followee, f"You follow @{followee.username}.")
 
 
 @require_POST
@@ -50,8 +51,17 @@ def follow(request, username: str):
 def unfollow(request, username: str):
     followee = _user_or_404(username)
     services.user_unfollow(follower=request.user, followee=followee)
-    messages.success(request, f"You no longer follow @{followee.username}.")
-    return redirect("profile", username=followee.username)
+    return _followed(request, followee, f"You no longer follow @{followee.username}.")
+
+
+def _followed(request, followee: User, message: str):
+    """Back to the profile for a form; for a fetch, the profile's new counts and button."""
+    if not wants_fragment(request):
+        messages.success(request, message)
+        return redirect("profile", username=followee.username)
+    followee.refresh_from_db(fields=["followers_count", "following_count"])
+    stats = profile_stats(user=followee, viewer=request.user)
+    return render(request, "tweets/_follow.html", {"author": followee, "stats": stats})
 
 
 def _user_or_404(username: str) -> User:

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts import profile_views
 from accounts import views as account_views
 from api.main import api
 from config.media import serve_media
@@ -14,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("@<str:username>/follow", account_views.follow, name="follow"),
     path("@<str:username>/unfollow", account_views.unfollow, name="unfollow"),
+    path("settings/profile/", profile_views.profile_edit, name="profile_edit"),
     path("", include("observability.urls")),
     path("api/", api.urls),
     path("", include("api.urls")),

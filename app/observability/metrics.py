@@ -15,6 +15,7 @@ REPOSTS_UNDONE = Counter("tweetstack_reposts_undone_total", "Reposts undone by t
 NOTIFICATIONS = Counter("tweetstack_notifications_total", "Notifications sent, by kind.", ["kind"])
 LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
 FOLLOWS = Counter("tweetstack_follows_total", "Follows added (a repeated follow is not counted).")
+PROFILE_UPDATES = Counter("tweetstack_profile_updates_total", "Profile edits saved.")
 SIGNUPS = Counter("tweetstack_signups_total", "Accounts created.")
 LOGIN_FAILURES = Counter("tweetstack_login_failures_total", "Failed login attempts.")
 IMAGE_REJECTIONS = Counter(

@@ -24,6 +24,8 @@ ROW_FIELDS = (
     "reply_to_id",
     "reply_to__author__username",
     "repost_of_id",
+    "author__display_name",
+    "author__avatar",
 )
 
 
@@ -42,6 +44,9 @@ class TweetRow:
     reply_to_id: int | None = None
     reply_to_username: str | None = None
     repost_of_id: int | None = None
+    # The author's profile (accounts/profiles.py evicts the author's rows when it changes).
+    author_display_name: str = ""
+    author_avatar_name: str = ""
     # A repost's original as the page shows it: attached per page (page_from), never cached with the
     # repost's row, so the original's counts are its own cached row's.
     original: "TweetRow | None" = None
@@ -54,6 +59,10 @@ class TweetRow:
     @property
     def image_url(self) -> str:
         return f"{settings.MEDIA_URL}{self.image_name}" if self.image_name else ""
+
+    @property
+    def author_avatar_url(self) -> str:
+        return f"{settings.MEDIA_URL}{self.author_avatar_name}" if self.author_avatar_name else ""
 
     @property
     def thumbnail_url(self) -> str:
@@ -93,8 +102,16 @@ def page_of(tweets: QuerySet[Tweet], position: tuple[datetime, int] | None) -> T
 
 
 def row_key(tweet_id: int) -> str:
-    # v2: rows gained reply and repost fields; a worker must not unpickle an older deploy's rows.
-    return f"tweet:v2:{tweet_id}"
+    # v3: rows gained the author's profile; a worker must not unpickle an older deploy's rows.
+    return f"tweet:v3:{tweet_id}"
+
+
+def author_row_keys(author_id: int) -> list[str]:
+    """The cache keys of every row an author's profile shows in (their tweets and reposts)."""
+    return [
+        row_key(tweet_id)
+        for tweet_id in Tweet.objects.filter(author_id=author_id).values_list("id", flat=True)
+    ]
 
 
 def rows_by_id(tweet_ids: Sequence[int]) -> dict[int, TweetRow]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tweets import search_views, thread_views, views
+from tweets import action_views, search_views, thread_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,8 +12,8 @@ urlpatterns = [
     path("tweets/<int:tweet_id>/", thread_views.tweet_detail, name="tweet_detail"),
     path("tweets/<int:tweet_id>/reply/", thread_views.tweet_reply, name="tweet_reply"),
     path("tweets/<int:tweet_id>/delete/", views.tweet_delete, name="tweet_delete"),
-    path("tweets/<int:tweet_id>/like/", views.tweet_like, name="tweet_like"),
-    path("tweets/<int:tweet_id>/unlike/", views.tweet_unlike, name="tweet_unlike"),
-    path("tweets/<int:tweet_id>/repost/", views.tweet_repost, name="tweet_repost"),
-    path("tweets/<int:tweet_id>/unrepost/", views.tweet_unrepost, name="tweet_unrepost"),
+    path("tweets/<int:tweet_id>/like/", action_views.tweet_like, name="tweet_like"),
+    path("tweets/<int:tweet_id>/unlike/", action_views.tweet_unlike, name="tweet_unlike"),
+    path("tweets/<int:tweet_id>/repost/", action_views.tweet_repost, name="tweet_repost"),
+    path("tweets/<int:tweet_id>/unrepost/", action_views.tweet_unrepost, name="tweet_unrepost"),
 ]

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
@@ -87,48 +88,18 @@ def tweet_delete(request, tweet_id: int):
     except PermissionDenied as error:
         return error_page(request, str(error), 403)
     messages.success(request, "Tweet deleted.")
-    return _back(request)
+    return back(request)
 
 
-@require_POST
-@login_required
-@rate_limited("like")
-def tweet_like(request, tweet_id: int):
-    services.tweet_like(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
-    return _back(request)
-
-
-@require_POST
-@login_required
-@rate_limited("like")
-def tweet_unlike(request, tweet_id: int):
-    services.tweet_unlike(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user)
-    return _back(request)
-
-
-@require_POST
-@login_required
-@rate_limited("like")
-def tweet_repost(request, tweet_id: int):
-    if services.tweet_repost(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user):
-        messages.success(request, "Reposted.")
-    return _back(request)
-
-
-@require_POST
-@login_required
-@rate_limited("like")
-def tweet_unrepost(request, tweet_id: int):
-    if services.tweet_unrepost(tweet=get_object_or_404(Tweet, pk=tweet_id), user=request.user):
-        messages.success(request, "Repost undone.")
-    return _back(request)
-
-
-def _back(request):
+def back(request):
     """Return to the page the form was on, never to another site."""
-    target = request.POST.get("next", "")
+    return redirect(safe_next(request))
+
+
+def safe_next(request) -> str:
+    target: str = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
-    return redirect("home")
+        return target
+    return reverse("home")

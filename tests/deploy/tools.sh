@@ -8,6 +8,8 @@
 #       open-loop load generator (loadtest/vegeta/), each from a wrapper module
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/crds-<hash of tests/k8s/tools/crds/go.mod>/  generated CRDs
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/npm/<package>-<version>/    one folder per npm tool
+#   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/npm/axe-<hash of its lock>/  axe-core for the browser tests,
+#       `npm ci` of tests/e2e/axe/package-lock.json
 #
 #   tests/deploy/tools.sh check-jsonschema   # prints the path of the tool's executable, installing it first
 #
@@ -35,6 +37,8 @@ k8s_tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/../k8s/tools" && pwd)"
 readonly k8s_tools
 vegeta_module="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../loadtest/vegeta" && pwd)"
 readonly vegeta_module
+axe_project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e/axe" && pwd)"
+readonly axe_project
 readonly COMPOSE_VERSION_FLAG="-X github.com/docker/compose/v5/internal.Version=v5.6.0"
 
 cache="${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}"
@@ -87,6 +91,32 @@ npm_tool() {
 		exec {lock}>&-
 	fi
 	printf '%s\n' "$dir/node_modules/.bin/$executable"
+}
+
+# npm_project DIR NAME FILE: `npm ci` of DIR's package.json and lock into npm/NAME-<hash of the lock>/;
+# prints the path of FILE inside it.
+npm_project() {
+	local project=$1 name=$2 file=$3 key dir
+	key=$(sha256sum "$project/package-lock.json" | cut -c1-16)
+	dir="$cache/npm/$name-$key"
+	if [[ ! -f $dir/$file ]]; then
+		command -v npm >/dev/null 2>&1 || die "npm not found: apt-get install -y npm"
+		mkdir -p "$cache/npm"
+		exec {lock}>"$cache/npm/.$name.lock"
+		flock "$lock"
+		if [[ ! -f $dir/$file ]]; then
+			log "installing $project's packages into $dir"
+			rm -rf "$dir.tmp"
+			mkdir -p "$dir.tmp"
+			cp "$project/package.json" "$project/package-lock.json" "$dir.tmp/"
+			(cd "$dir.tmp" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >&2) \
+				|| die "could not install $project's packages: run \`npm ci\` in a copy of it"
+			rm -rf "$dir"
+			mv "$dir.tmp" "$dir"
+		fi
+		exec {lock}>&-
+	fi
+	printf '%s\n' "$dir/$file"
 }
 
 # go_tool MODULE PACKAGE NAME [LDFLAGS]: PACKAGE built from the wrapper module MODULE (whose go.mod and
@@ -169,5 +199,6 @@ vegeta) go_tool "$vegeta_module" github.com/tsenart/vegeta/v12 vegeta ;;
 kubernetes-validate) pip_tool kubernetes-validate "$KUBERNETES_VALIDATE_VERSION" kubernetes-validate ;;
 renovate-config-validator) npm_tool renovate "$RENOVATE_VERSION" renovate-config-validator ;;
 renovate) npm_tool renovate "$RENOVATE_VERSION" renovate ;;
-*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose|renovate-config-validator|renovate|helm|helm-unittest|kubeconform|kwok|kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|crds|kubernetes-validate|vegeta" ;;
+axe-core) npm_project "$axe_project" axe node_modules/axe-core/axe.min.js ;;
+*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose|renovate-config-validator|renovate|axe-core|helm|helm-unittest|kubeconform|kwok|kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|crds|kubernetes-validate|vegeta" ;;
 esac

@@ -27,6 +27,7 @@ import pytest
 
 from stack import ports as port_table
 from tests import https
+from tests.e2e.chromium import chromium  # noqa: F401  (a fixture, for every browser test)
 from tests.harness import free_port, free_ports
 
 REPO = Path(__file__).resolve().parents[2]

@@ -2,60 +2,20 @@
 image, see it, like it, log out."""
 
 import io
-import os
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from tests.e2e.conftest import ARTIFACTS, http
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
-
-
-def trusting_home(home: Path, ca_file: Path) -> Path:
-    """A HOME whose NSS database (~/.pki/nssdb, which Chromium on Linux reads its local trust anchors
-    from) trusts the stack's CA to issue server certificates: Chromium then verifies the site's chain
-    and name as for any site, with no certificate error ignored."""
-    certutil = shutil.which("certutil")
-    if not certutil:
-        pytest.fail("certutil not found: install it with `apt-get install -y libnss3-tools` (.ci/run does)")
-    database = f"sql:{home / '.pki' / 'nssdb'}"
-    (home / ".pki" / "nssdb").mkdir(parents=True)
-    subprocess.run([certutil, "-d", database, "-N", "--empty-password"], check=True, capture_output=True)
-    subprocess.run(
-        [certutil, "-d", database, "-A", "-t", "C,,", "-n", "tweetstack-local-ca", "-i", str(ca_file)],
-        check=True,
-        capture_output=True,
-    )
-    return home
-
 
 @pytest.fixture
-def page(stack, tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium not found: install it with `apt-get install -y chromium` (.ci/run does)")
-    home = trusting_home(tmp_path_factory.mktemp("chromium-home"), stack.ca_file)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "HOME": str(home)}
-        )
-        context = browser.new_context(viewport={"width": 1000, "height": 1200})
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1000, "height": 1200})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
 
 
 def png_image(tmp_path):

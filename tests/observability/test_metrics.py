@@ -94,6 +94,7 @@ def test_business_events_are_counted(client, user, other_user, django_capture_on
         ("tweetstack_likes_total", {}),
         ("tweetstack_follows_total", {}),
         ("tweetstack_signups_total", {}),
+        ("tweetstack_profile_updates_total", {}),
         ("tweetstack_login_failures_total", {}),
         ("tweetstack_image_uploads_rejected_total", {"reason": "not_an_image"}),
     ]
@@ -112,6 +113,7 @@ def test_business_events_are_counted(client, user, other_user, django_capture_on
         client.post(reverse("tweet_like", args=[tweet.pk]))  # a repeat is not a new like
         client.post(reverse("follow", args=[other_user.username]))
         client.post(reverse("tweet_delete", args=[tweet.pk]))
+        client.post(reverse("profile_edit"), {"display_name": "Counted", "bio": ""})
     after = scrape(client)
     for name, labels in counters:
         assert value(after, name, **labels) == value(before, name, **labels) + 1, name

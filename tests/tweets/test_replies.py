@@ -37,11 +37,11 @@ def test_the_reply_count_is_kept_with_each_reply_and_its_delete(
     reply(user_client, parent, "one")
     reply(user_client, parent, "two")
     assert Tweet.objects.get(pk=parent.pk).reply_count == 2
-    assert 'aria-label="Reply (2 replies)"' in user_client.get(reverse("explore")).text
+    assert 'aria-label="2 replies, reply"' in user_client.get(reverse("explore")).text
     with django_capture_on_commit_callbacks(execute=True):  # the cached rows' eviction
         services.tweet_delete(tweet=Tweet.objects.get(text="one"), user=user)
     assert Tweet.objects.get(pk=parent.pk).reply_count == 1
-    assert 'aria-label="Reply (1 replies)"' in user_client.get(reverse("explore")).text
+    assert 'aria-label="1 replies, reply"' in user_client.get(reverse("explore")).text
 
 
 def test_a_reply_enters_timelines_like_any_tweet(user_client, user, other_user):

@@ -46,7 +46,7 @@ def test_undoing_a_repost_takes_it_out_of_home_and_the_count(user_client, user, 
     original = TweetFactory(author=other_user)
     repost(user_client, original)
     page = user_client.get(reverse("profile", args=[user.username])).text
-    assert 'aria-label="Undo repost (1 reposts)"' in page
+    assert 'aria-label="1 reposts, undo repost"' in page
     response = unrepost(user_client, original)
     assert response.status_code == 302
     assert "Repost undone." in user_client.get(response["Location"]).text
@@ -104,7 +104,7 @@ def test_a_repost_shows_the_originals_current_counts(
     with django_capture_on_commit_callbacks(execute=True):
         services.tweet_like(tweet=original, user=UserFactory())
     page = user_client.get(reverse("profile", args=[user.username])).text
-    assert 'aria-label="Like (1 likes)"' in page
+    assert 'aria-label="1 likes, like"' in page
 
 
 def test_reposting_a_missing_tweet_is_a_404(user_client):

@@ -164,7 +164,7 @@ def test_counts_are_kept_with_each_write(client, people):
     alice.refresh_from_db(), carol.refresh_from_db()
     assert (alice.followers_count, alice.following_count, carol.following_count) == (2, 0, 1)
     page = as_user(client, carol).get("/@alice").text
-    assert "2 followers" in page and "0 following" in page and "Like (1 likes)" in page
+    assert "2 followers" in page and "0 following" in page and "1 likes, like" in page
 
 
 def test_a_redis_that_refuses_writes_costs_no_error_and_loses_no_change(people):

@@ -204,7 +204,7 @@ def test_pages_follow_the_cursor_without_gaps_or_repeats(client):
 def test_like_and_unlike_change_the_count(user_client, user):
     tweet = TweetFactory()
     user_client.post(reverse("tweet_like", args=[tweet.pk]))
-    assert "♥ 1" in user_client.get(reverse("explore")).text
+    assert '<span aria-hidden="true">♥</span> 1</button>' in user_client.get(reverse("explore")).text
     user_client.post(reverse("tweet_unlike", args=[tweet.pk]))
     assert not Like.objects.exists()
 

@@ -3,7 +3,8 @@
 That part (its mentions and hashtags linked) is the same for every viewer and fixed once the tweet
 exists (likes, replies and reposts change only the footer, which `_tweet_actions.html` renders per
 request), yet rendering it (dates, URLs, escaping) was most of a timeline's time.
-The key holds every field it shows plus the active language and time zone.
+The key holds every field it shows plus the active language and time zone, and the relative time
+("3m") it shows: a fragment is rendered again when that label changes, not on every page.
 """
 
 from dataclasses import replace
@@ -16,6 +17,8 @@ from django.utils.safestring import SafeString
 
 from tweets import entities
 from tweets.pages import TweetRow
+from tweets.templatetags.relative_time import time_element
+from tweets.times import relative_label
 
 register = template.Library()
 _LOCALE = object()  # the render_context key of the page's (language, time zone)
@@ -31,10 +34,13 @@ def tweet_content(context, tweet: TweetRow, entry: object = None) -> str:
         locale = context.render_context[_LOCALE] = (
             translation.get_language(),
             timezone.get_current_timezone_name(),
+            timezone.now(),  # one "now" for the page, so its tweets' ages agree with each other
         )
+    language, time_zone, now = locale
     # The counts are not shown here: leaving them out of the key keeps a liked tweet's entry.
     label = f"tweet-{tweet.id if entry is None else entry}-author"
-    return _render(replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None), label, *locale)
+    content = replace(tweet, like_count=0, reply_count=0, repost_count=0, original=None)
+    return _render(content, label, relative_label(tweet.created_at, now), language, time_zone)
 
 
 @register.filter
@@ -44,5 +50,6 @@ def linked_text(text: str) -> SafeString:
 
 
 @lru_cache(maxsize=2048)
-def _render(tweet: TweetRow, label: str, language: str, time_zone: str) -> str:
-    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet, "label": label})
+def _render(tweet: TweetRow, label: str, ago: str, language: str, time_zone: str) -> str:
+    time = time_element(tweet.created_at, ago)
+    return render_to_string("tweets/_tweet_content.html", {"tweet": tweet, "label": label, "time": time})
