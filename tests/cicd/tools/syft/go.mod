@@ -1,0 +1,3 @@
+module tweetstack/tests/cicd/tools/syft
+
+go 1.26.8
