@@ -40,7 +40,10 @@ while IFS= read -r line; do
 done <<<"${EXTRA_BUILD_ARGS:-}"
 
 for name in "${names[@]}"; do
-	[[ -n ${SOURCES[$name]:-} ]] || die "unknown image $name (one of: ${!SOURCES[*]})"
+	[[ -n ${SOURCES[$name]:-} ]] || die "unknown image $name (one of: web nginx backup checklist otelcol mtail)"
+done
+
+for name in "${names[@]}"; do
 	read -r context target <<<"${SOURCES[$name]}"
 	repository="$REGISTRY/$NAMESPACE/tweetstack-$name"
 	target_flag=()
