@@ -1,7 +1,9 @@
 """The workflows run, not just written: act (built from tests/cicd/tools/act/go.mod) runs their jobs on
 this machine in its self-hosted mode (`-P ubuntu-latest=-self-hosted`: the steps run on the host, no
 runner image), with the repository as the checkout (act copies the local tree for an
-`actions/checkout` of the same repository, without fetching the action).
+`actions/checkout` of the same repository, without fetching the action). act runs in a clone of the
+committed HEAD, as the forge would: a copy of a work tree with uncommitted edits makes pre-commit see
+a diff and fail `make lint` (seen on the first runs).
 
 - ci.yml's lint job: `make lint`, as on the forge. Its test job is `make test` itself, which this
   suite is: running it under act would run the suite inside the suite, so it is not run here.
@@ -25,19 +27,26 @@ from tests.harness import free_port
 PLATFORM = ["-P", "ubuntu-latest=-self-hosted"]
 
 
-def act(*args, env=None, timeout=900, cache):
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("act") / "tweetstack"
+    subprocess.run(["git", "clone", "--quiet", str(REPO), str(folder)], check=True, timeout=120)
+    return folder
+
+
+def act(*args, env=None, timeout=900, cache, cwd):
     command = [install("act"), *args, *PLATFORM, "--action-offline-mode", "--no-cache-server"]
     command += ["--action-cache-path", str(cache / "actions")]
     started = time.monotonic()
-    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-8000:]
     assert "Job succeeded" in output, output[-8000:]
     return output, time.monotonic() - started
 
 
-def test_ci_lint_job_runs_under_act(tmp_path):
-    output, seconds = act("push", "-W", ".github/workflows/ci.yml", "-j", "lint", cache=tmp_path)
+def test_ci_lint_job_runs_under_act(clone, tmp_path):
+    output, seconds = act("push", "-W", ".github/workflows/ci.yml", "-j", "lint", cache=tmp_path, cwd=clone)
     assert "Success - Main make lint" in output
     print(f"act ran ci.yml's lint job in {seconds:.0f}s")
 
@@ -85,7 +94,7 @@ def python_base(engine):
 
 
 def test_images_job_pushes_the_web_image_which_pulls_back_by_digest_and_is_healthy(
-    engine, python_base, registry, tmp_path
+    engine, python_base, registry, clone, tmp_path
 ):
     namespace = "tweetstack-act"
     event = tmp_path / "event.json"
@@ -94,7 +103,7 @@ def test_images_job_pushes_the_web_image_which_pulls_back_by_digest_and_is_healt
     var_args = [arg for key, value in variables.items() for arg in ("--var", f"{key}={value}")]
     output, seconds = act(
         "push", "-e", str(event), "-W", ".github/workflows/images.yml", "-j", "build-and-push",
-        *var_args, env=engine.env, cache=tmp_path,
+        *var_args, env=engine.env, cache=tmp_path, cwd=clone,
     )  # fmt: skip
     print(f"act ran images.yml's build-and-push job (web image) in {seconds:.0f}s")
     repository = f"{registry}/{namespace}/tweetstack-web"
@@ -104,7 +113,7 @@ def test_images_job_pushes_the_web_image_which_pulls_back_by_digest_and_is_healt
     digest = reference.split("@", 1)[1]
 
     # The registry serves that manifest under the version tag and the commit's tag.
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=clone, capture_output=True, text=True)
     for tag in ("v0.0.0-act", commit.stdout.strip()):
         request = urllib.request.Request(
             f"http://{registry}/v2/{namespace}/tweetstack-web/manifests/{tag}",

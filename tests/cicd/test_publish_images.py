@@ -8,7 +8,13 @@ import pytest
 from tests.deploy.conftest import REPO
 
 SCRIPT = REPO / "scripts" / "publish_images.sh"
-GOOD = {"REGISTRY": "127.0.0.1:1", "NAMESPACE": "Owner", "VERSION": "v1.2.0", "COMMIT": "0123abc", "SBOM": "off"}
+GOOD = {
+    "REGISTRY": "127.0.0.1:1",
+    "NAMESPACE": "Owner",
+    "VERSION": "v1.2.0",
+    "COMMIT": "0123abc",
+    "SBOM": "off",
+}
 
 
 def publish(*names, **overrides):
