@@ -2,8 +2,8 @@
 this machine in its self-hosted mode (`-P ubuntu-latest=-self-hosted`: the steps run on the host, no
 runner image), with the repository as the checkout (act copies the local tree for an
 `actions/checkout` of the same repository, without fetching the action). act runs in a clone of the
-committed HEAD, as the forge would: a copy of a work tree with uncommitted edits makes pre-commit see
-a diff and fail `make lint` (seen on the first runs).
+committed HEAD, the commit the forge would check out (a copy of the work tree would take in
+uncommitted edits and untracked files too).
 
 - ci.yml's lint job: `make lint`, as on the forge. Its test job is `make test` itself, which this
   suite is: running it under act would run the suite inside the suite, so it is not run here.
