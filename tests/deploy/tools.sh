@@ -5,7 +5,8 @@
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/tools/<name>-<hash of its go.mod>/<name>   Go tools: Docker
 #       Compose (compose/), helm, helm-unittest's untt, kubeconform, kwok, kube-apiserver,
 #       kube-controller-manager, kube-scheduler (tests/k8s/tools/<module>/), and vegeta, `make bench-social`'s
-#       open-loop load generator (loadtest/vegeta/), each from a wrapper module
+#       open-loop load generator (loadtest/vegeta/), act (runs .github/workflows/ locally), actionlint,
+#       syft (the images' SBOMs) and the distribution registry (the forge's registry stand-in) (tests/cicd/tools/<name>/), each from a wrapper module
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/crds-<hash of tests/k8s/tools/crds/go.mod>/  generated CRDs
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/npm/<package>-<version>/    one folder per npm tool
 #   ${TWEETSTACK_CACHE:-$HOME/.cache/tweetstack}/npm/axe-<hash of its lock>/  axe-core for the browser tests,
@@ -35,6 +36,8 @@ readonly compose_module
 # The Kubernetes tools of the chart's tests (tests/k8s/): one wrapper module each under tests/k8s/tools/.
 k8s_tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/../k8s/tools" && pwd)"
 readonly k8s_tools
+cicd_tools="$(cd "$(dirname "${BASH_SOURCE[0]}")/../cicd/tools" && pwd)"
+readonly cicd_tools
 vegeta_module="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../loadtest/vegeta" && pwd)"
 readonly vegeta_module
 axe_project="$(cd "$(dirname "${BASH_SOURCE[0]}")/../e2e/axe" && pwd)"
@@ -196,9 +199,13 @@ kwok) go_tool "$k8s_tools/kwok" sigs.k8s.io/kwok/cmd/kwok kwok ;;
 kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) kubernetes_tool "$1" ;;
 crds) crds ;;
 vegeta) go_tool "$vegeta_module" github.com/tsenart/vegeta/v12 vegeta ;;
+act) go_tool "$cicd_tools/act" github.com/nektos/act act ;;
+syft) go_tool "$cicd_tools/syft" github.com/anchore/syft/cmd/syft syft ;;
+actionlint) go_tool "$cicd_tools/actionlint" github.com/rhysd/actionlint/cmd/actionlint actionlint ;;
+registry) go_tool "$cicd_tools/registry" github.com/distribution/distribution/v3/cmd/registry registry ;;
 kubernetes-validate) pip_tool kubernetes-validate "$KUBERNETES_VALIDATE_VERSION" kubernetes-validate ;;
 renovate-config-validator) npm_tool renovate "$RENOVATE_VERSION" renovate-config-validator ;;
 renovate) npm_tool renovate "$RENOVATE_VERSION" renovate ;;
 axe-core) npm_project "$axe_project" axe node_modules/axe-core/axe.min.js ;;
-*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose|renovate-config-validator|renovate|axe-core|helm|helm-unittest|kubeconform|kwok|kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|crds|kubernetes-validate|vegeta" ;;
+*) die "usage: $0 check-jsonschema|hadolint|checkov|docker-compose|renovate-config-validator|renovate|axe-core|helm|helm-unittest|kubeconform|kwok|kube-apiserver|kube-controller-manager|kube-scheduler|kubectl|crds|kubernetes-validate|vegeta|act|actionlint|registry|syft" ;;
 esac
