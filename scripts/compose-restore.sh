@@ -10,7 +10,7 @@
 # them); then everything starts again. An earlier moment than the newest backup needs that backup's
 # set: SET=<label of `pgbackrest info`>.
 set -euo pipefail
-: "${COMPOSE:?set COMPOSE to the deployment's docker compose command (deploy.mk does)}"
+: "${COMPOSE:?set COMPOSE to the docker compose command of the deployment (deploy.mk does)}"
 target=${1:-}
 compose() { $COMPOSE "$@"; }
 
@@ -35,5 +35,7 @@ for _ in $(seq 600); do
 done
 [[ $state == f ]] || { echo "PostgreSQL still recovering after 300 s" >&2; exit 1; }
 compose exec -T redis sh -c 'redis-cli -p "$REDIS_PORT" FLUSHALL' >/dev/null
-compose up -d --wait --no-recreate "${writers[@]}"
+# Serving again once the replicas are healthy; the jobs' own health checks run on their schedule.
+compose up -d --no-recreate backup checklist postgres-exporter
+compose up -d --wait --no-recreate web
 echo "restored and serving again in ${SECONDS} s"
