@@ -114,22 +114,6 @@ HEALTHCHECK --interval=60s --timeout=5s --start-period=10m --retries=1 \
 # One backup at start, then one per interval; a failed one is logged and retried at the next.
 CMD ["/bin/sh", "-c", "trap 'exit 0' TERM; while :; do python /app/app/manage.py backup; sleep \"$BACKUP_INTERVAL_SECONDS\" & wait $!; done"]
 
-# --- postgres: the server image of POSTGRES_IMAGE plus pgBackRest, which its archive_command runs
-# (postgres/archiving.conf, loaded through postgres/container.conf). pgBackRest comes from the image's
-# own APT sources (the official image carries PGDG's, which packages it). Runs as postgres, which the
-# official image's entrypoint supports (it then skips its own switch from root).
-FROM ${POSTGRES_IMAGE} AS postgres
-USER 0:0
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends pgbackrest \
-    && rm -rf /var/lib/apt/lists/* \
-    && pgbackrest version \
-    && install -d -o postgres -g postgres -m 0750 /var/lib/pgbackrest
-# The server's settings (postgres -c config_file=/etc/tweetstack/postgres/container.conf) and pgBackRest's.
-COPY postgres/ /etc/tweetstack/postgres/
-USER 999:999
-
 # --- checklist: the production readiness checklist on a schedule (`python -m checklist --every`) beside
 # the deployment it checks: the app image, whose manage.py runs the deployment's own checks, plus the
 # checklist and the repository files it reads (the configs as deployed). Its results reach the

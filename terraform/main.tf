@@ -96,16 +96,15 @@ resource "docker_image" "nginx" {
   triggers = { inputs = local.web_inputs_sha }
 }
 
-# POSTGRES_IMAGE plus pgBackRest, which its archive_command runs (the Dockerfile's postgres stage).
+# POSTGRES_IMAGE plus pgBackRest, which its archive_command runs (postgres/Dockerfile).
 resource "docker_image" "postgres" {
   name         = "${var.project}-postgres:terraform"
   keep_locally = true
   build {
-    context    = local.repo
-    target     = "postgres"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, POSTGRES_IMAGE = local.images.POSTGRES_IMAGE }
+    context    = "${local.repo}/postgres"
+    build_args = { POSTGRES_IMAGE = local.images.POSTGRES_IMAGE }
   }
-  triggers = { inputs = local.web_inputs_sha }
+  triggers = { inputs = sha1(join("", [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")])) }
 }
 
 # The app image plus PostgreSQL and pgBackRest of the server's major version (the Dockerfile's backup stage).

@@ -12,6 +12,7 @@ DOCKERFILES = [
     "Dockerfile",
     "monitoring/otel-collector/Dockerfile",
     "monitoring/mtail/Dockerfile",
+    "postgres/Dockerfile",
 ]
 
 
