@@ -24,7 +24,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "app"))
 # The helpers import the app's models (through the tests' conftest): Django is set up first.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-import django  # noqa: E402
+import django
 
 django.setup()
 from backups import pgbackrest  # noqa: E402
