@@ -71,8 +71,8 @@ CMD ["gunicorn", "-c", "/app/app/gunicorn.conf.py"]
 # POSTGRES_IMAGE: pg_dump refuses a newer server), running `manage.py backup --every` on the schedule:
 # pgBackRest full/incremental backups (BACKUP_METHOD=pgbackrest) into the repository the server archives
 # its WAL to, the restore drill into a scratch server (pg_ctl), and pg_dump for the portable export.
-# It runs as the server's user (postgres, 999:999 as in the official image) to read the data folder
-# (0700) it mounts, and in group app to write the status and backups folders.
+# It runs as the server's user (postgres, 999 as in the official image) to read the data folder
+# (0700) it mounts, with group app to write the status and backups folders.
 FROM web AS backup
 ARG POSTGRES_IMAGE
 # Where the packages come from: PGDG by default (it carries every major, at its current minor, and
@@ -104,7 +104,8 @@ RUN major="${POSTGRES_IMAGE##*:}" && major="${major%%.*}" \
     && install -d -o postgres -g postgres -m 0750 /var/lib/pgbackrest
 # pgBackRest's shared settings (PGBACKREST_CONFIG points here; Compose also mounts the folder).
 COPY postgres/ /etc/tweetstack/postgres/
-USER 999:999
+# The server's user, with app as its primary group (Docker adds no supplementary group to a numeric user).
+USER 999:10001
 ENV BACKUP_DIR=/backups \
     BACKUP_STATUS_FILE=/srv/status/backup.json \
     BACKUP_INTERVAL_SECONDS=86400
