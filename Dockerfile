@@ -53,7 +53,10 @@ RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(
     DATABASE_URL=postgres://build@localhost/build \
     DJANGO_ALLOWED_HOSTS=build.invalid \
     python app/manage.py collectstatic --noinput --verbosity 0 \
-    && install -d -o app -g app -m 0755 /srv/media /srv/status
+    && install -d -o app -g app -m 0755 /srv/media \
+    && install -d -o app -g app -m 2775 /srv/status
+# /srv/status is group app's to write: the backup job (user postgres, in group app) and the checklist
+# (user app) both write its status file; the replicas only read it.
 USER 10001:10001
 EXPOSE ${WEB_PORT}
 # Liveness only: the port comes from GUNICORN_BIND, so a deployment that moves it keeps a true check.
@@ -64,19 +67,23 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 ENTRYPOINT ["/bin/sh", "-c", "DJANGO_ALLOWED_HOSTS=\"${DJANGO_ALLOWED_HOSTS:?set DJANGO_ALLOWED_HOSTS to the site's host names},127.0.0.1,localhost,$(hostname),$(hostname -I | tr -s ' ' ',')\" exec \"$@\"", "web"]
 CMD ["gunicorn", "-c", "/app/app/gunicorn.conf.py"]
 
-# --- backup: the app plus PostgreSQL's client of the server's major version (taken from POSTGRES_IMAGE:
-# pg_dump refuses a newer server), running `manage.py backup` every BACKUP_INTERVAL_SECONDS (daily).
+# --- backup: the app plus PostgreSQL and pgBackRest of the server's major version (taken from
+# POSTGRES_IMAGE: pg_dump refuses a newer server), running `manage.py backup --every` on the schedule:
+# pgBackRest full/incremental backups (BACKUP_METHOD=pgbackrest) into the repository the server archives
+# its WAL to, the restore drill into a scratch server (pg_ctl), and pg_dump for the portable export.
+# It runs as the server's user (postgres, 999 as in the official image) to read the data folder
+# (0700) it mounts, with group app to write the status and backups folders.
 FROM web AS backup
 ARG POSTGRES_IMAGE
-# Where the client comes from: PGDG by default (it carries every major, at its current minor). A build
-# that cannot reach it may name another APT source carrying postgresql-client-<major> (the tests,
-# offline, give Debian 13's, whose PostgreSQL is 17) and an empty key URL; @CODENAME@ is replaced by
-# the base's Debian release.
+# Where the packages come from: PGDG by default (it carries every major, at its current minor, and
+# pgBackRest). A build that cannot reach it may name another APT source carrying postgresql-<major>
+# and pgbackrest (the tests, offline, give Debian 13's, whose PostgreSQL is 17) and an empty key URL;
+# @CODENAME@ is replaced by the base's Debian release.
 ARG POSTGRES_CLIENT_APT_SOURCE="deb [signed-by=/usr/share/keyrings/postgres-client.asc] https://apt.postgresql.org/pub/repos/apt @CODENAME@-pgdg main"
 ARG POSTGRES_CLIENT_APT_KEY_URL=https://www.postgresql.org/media/keys/ACCC4CF8.asc
 USER 0:0
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-# The client follows the server's major version; PGDG's repository carries its current minor only.
+# The server package for pg_ctl (the drill's scratch server), without the cluster Debian would create.
 # hadolint ignore=DL3008
 RUN major="${POSTGRES_IMAGE##*:}" && major="${major%%.*}" \
     && if [[ -n $POSTGRES_CLIENT_APT_KEY_URL ]]; then \
@@ -84,12 +91,21 @@ RUN major="${POSTGRES_IMAGE##*:}" && major="${major%%.*}" \
        fi \
     && . /etc/os-release \
     && echo "${POSTGRES_CLIENT_APT_SOURCE//@CODENAME@/$VERSION_CODENAME}" > /etc/apt/sources.list.d/postgres-client.list \
+    && groupadd --system --gid 999 postgres \
+    && useradd --system --uid 999 --gid postgres --groups app --home-dir /var/lib/postgresql --shell /bin/sh postgres \
+    && install -d -m 0755 /etc/postgresql-common/createcluster.d \
+    && echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/tweetstack.conf \
     && apt-get update \
-    && apt-get install -y --no-install-recommends "postgresql-client-${major}" \
+    && apt-get install -y --no-install-recommends "postgresql-${major}" pgbackrest \
     && rm -rf /var/lib/apt/lists/* \
     && pg_dump --version | grep -q " ${major}\." \
-    && install -d -o app -g app -m 0750 /backups
-USER 10001:10001
+    && pgbackrest version \
+    && install -d -o app -g app -m 2770 /backups \
+    && install -d -o postgres -g postgres -m 0750 /var/lib/pgbackrest
+# pgBackRest's shared settings (PGBACKREST_CONFIG points here; Compose also mounts the folder).
+COPY postgres/ /etc/tweetstack/postgres/
+# The server's user, with app as its primary group (Docker adds no supplementary group to a numeric user).
+USER 999:10001
 ENV BACKUP_DIR=/backups \
     BACKUP_STATUS_FILE=/srv/status/backup.json \
     BACKUP_INTERVAL_SECONDS=86400

@@ -13,7 +13,7 @@ COMPOSE_PROD := $(COMPOSE_BASE) -f docker-compose.prod.yml $(if $(filter product
 # terraform/provider/build.sh prints the CLI config that installs the docker provider from its local mirror.
 TERRAFORM := eval "$$(terraform/provider/build.sh)" && terraform -chdir=terraform
 
-.PHONY: env image up down logs prod-up prod-down prod-ps deploy-test tf-init tf-validate tf-test tf-plan tf-apply tf-destroy
+.PHONY: env image up down logs prod-up prod-down prod-ps compose-restore deploy-test tf-init tf-validate tf-test tf-plan tf-apply tf-destroy
 
 .env:
 	@test -f .env || { \
@@ -43,6 +43,9 @@ prod-ps: ## list the Compose stack's containers and their health
 	$(COMPOSE_PROD) ps
 
 prod-down: down ## same as down
+
+compose-restore: ## restore the Compose stack's PostgreSQL from pgBackRest (TIME="2026-12-02 10:15:00+00" for a moment, SET=<label>)
+	COMPOSE="$(COMPOSE_PROD)" SET="$(SET)" scripts/compose-restore.sh "$(TIME)"
 
 deploy-test: install ## the deployment checks only (Compose, Dockerfiles, Terraform), no Docker engine needed
 	$(PY) -m pytest tests/deploy -q

@@ -1,6 +1,9 @@
-# Scheduled backups: `manage.py backup` (pg_dump + the uploads) at start and every
-# var.backup_interval_seconds into the backups volume; its status file, on a volume the web replicas
-# mount read-only, becomes backup_last_success_timestamp_seconds (alert BackupTooOld).
+# Scheduled backups: the stanza made (idempotent), then `manage.py backup --every`: a pgBackRest backup
+# (full once the last full is a week old, else incremental) plus the uploads, at start and every
+# var.backup_interval_seconds, keeping manifests in the backups volume; its status file, on a volume the
+# web replicas mount read-only, becomes backup_last_success_timestamp_seconds and
+# pgbackrest_backup_last_timestamp_seconds (alert BackupTooOld and the pgBackRest ones). It reads the
+# server's data folder and socket, as docker-compose.yml's backup service.
 
 locals {
   # The web image's folder for status files written by jobs outside the replicas (Dockerfile).
@@ -11,7 +14,9 @@ resource "docker_container" "backup" {
   name     = "${var.project}-backup"
   hostname = "backup"
   image    = docker_image.backup.image_id
-  env = [for key, value in merge(local.django_env, {
+  command  = ["/bin/sh", "-c", "pgbackrest stanza-create && exec python /app/app/manage.py backup --every"]
+  env = [for key, value in merge(local.django_env, local.pgbackrest_env, {
+    BACKUP_METHOD           = "pgbackrest"
     BACKUP_DIR              = "/backups"
     BACKUP_STATUS_FILE      = local.backup_status_file
     BACKUP_KEEP             = tostring(var.backup_keep)
@@ -34,8 +39,21 @@ resource "docker_container" "backup" {
     container_path = "/srv/media"
     read_only      = true
   }
+  volumes {
+    volume_name    = docker_volume.data["pgdata"].name
+    container_path = "/var/lib/postgresql/data"
+    read_only      = true
+  }
+  dynamic "volumes" {
+    for_each = local.pgbackrest_volumes
+    content {
+      volume_name    = docker_volume.data[volumes.key].name
+      container_path = volumes.value
+    }
+  }
   read_only = true
-  tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }
+  # The restore drill's scratch server restores into /tmp (noexec does not stop PostgreSQL's files).
+  tmpfs = { "/tmp" = "rw,noexec,nosuid,size=1024m" }
 
   # Healthy while the last backup is younger than the interval plus an hour (the image's check).
   healthcheck {
@@ -50,5 +68,5 @@ resource "docker_container" "backup" {
   log_driver = "json-file"
   log_opts   = local.log_opts
 
-  depends_on = [docker_container.migrate]
+  depends_on = [docker_container.migrate, docker_container.postgres]
 }

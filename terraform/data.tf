@@ -4,12 +4,16 @@
 resource "docker_container" "postgres" {
   name     = "${var.project}-postgres"
   hostname = "postgres"
-  image    = docker_image.pulled["POSTGRES_IMAGE"].image_id
-  env = [
-    "POSTGRES_USER=${local.postgres_user}",
-    "POSTGRES_DB=${local.postgres_db}",
-    "POSTGRES_PASSWORD=${var.postgres_password}",
-  ]
+  image    = docker_image.postgres.image_id
+  # WAL archived continuously into the pgbackrest volume (postgres/archiving.conf, through container.conf).
+  # Restore, to the end of the WAL or to a moment: scripts/terraform-restore.sh.
+  command = ["postgres", "-c", "config_file=/etc/tweetstack/postgres/container.conf"]
+  env = [for key, value in merge(local.pgbackrest_env, {
+    PGPORT            = local.port_variables.POSTGRES_PORT
+    POSTGRES_USER     = local.postgres_user
+    POSTGRES_DB       = local.postgres_db
+    POSTGRES_PASSWORD = var.postgres_password
+  }) : "${key}=${value}"]
   networks_advanced {
     name    = docker_network.back.id
     aliases = ["postgres"]
@@ -17,6 +21,13 @@ resource "docker_container" "postgres" {
   volumes {
     volume_name    = docker_volume.data["pgdata"].name
     container_path = "/var/lib/postgresql/data"
+  }
+  dynamic "volumes" {
+    for_each = local.pgbackrest_volumes
+    content {
+      volume_name    = docker_volume.data[volumes.key].name
+      container_path = volumes.value
+    }
   }
   healthcheck {
     test         = ["CMD-SHELL", "pg_isready -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\" -h 127.0.0.1"]

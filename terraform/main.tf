@@ -69,7 +69,7 @@ resource "docker_network" "ops" {
 }
 
 resource "docker_volume" "data" {
-  for_each = toset(["pgdata", "media", "backups", "backup-status", "otel-logs", "nginx-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
+  for_each = toset(["pgdata", "pgsocket", "pgbackrest", "media", "backups", "backup-status", "otel-logs", "nginx-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
   name     = "${var.project}-${each.key}"
 }
 
@@ -96,7 +96,18 @@ resource "docker_image" "nginx" {
   triggers = { inputs = local.web_inputs_sha }
 }
 
-# The app image plus PostgreSQL's client of the server's major version (the Dockerfile's backup stage).
+# POSTGRES_IMAGE plus pgBackRest, which its archive_command runs (postgres/Dockerfile).
+resource "docker_image" "postgres" {
+  name         = "${var.project}-postgres:terraform"
+  keep_locally = true
+  build {
+    context    = "${local.repo}/postgres"
+    build_args = { POSTGRES_IMAGE = local.images.POSTGRES_IMAGE }
+  }
+  triggers = { inputs = sha1(join("", [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")])) }
+}
+
+# The app image plus PostgreSQL and pgBackRest of the server's major version (the Dockerfile's backup stage).
 resource "docker_image" "backup" {
   name         = "${var.project}-backup:terraform"
   keep_locally = true
@@ -165,8 +176,26 @@ resource "docker_image" "pulled" {
 }
 
 locals {
+  # pgBackRest's options (postgres/pgbackrest.conf, in both images, holds the shared ones) for the
+  # server's archive-push, the backup job and a restore: as docker-compose.yml's x-pgbackrest-env.
+  pgbackrest_env = {
+    PGBACKREST_CONFIG            = "/etc/tweetstack/postgres/pgbackrest.conf"
+    PGBACKREST_STANZA            = "tweetstack"
+    PGBACKREST_REPO1_PATH        = "/var/lib/pgbackrest"
+    PGBACKREST_REPO1_CIPHER_PASS = var.pgbackrest_cipher_pass
+    PGBACKREST_PG1_PATH          = "/var/lib/postgresql/data"
+    PGBACKREST_PG1_PORT          = local.port_variables.POSTGRES_PORT
+    PGBACKREST_PG1_SOCKET_PATH   = "/var/run/postgresql"
+    PGBACKREST_PG1_USER          = local.postgres_user
+    PGBACKREST_LOCK_PATH         = "/tmp/pgbackrest"
+  }
+  # The volumes the server and the backup job share: pgBackRest talks to the server over its socket,
+  # and the repository holds the archived WAL and the backups.
+  pgbackrest_volumes = { pgsocket = "/var/run/postgresql", pgbackrest = "/var/lib/pgbackrest" }
+
   web_inputs_sha = sha1(join("", concat(
     [filesha1("${local.repo}/Dockerfile"), filesha1("${local.repo}/pyproject.toml")],
     [for f in sort(fileset(local.repo, "app/**")) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")],
+    [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")],
   )))
 }

@@ -326,7 +326,12 @@ resource "docker_container" "postgres_exporter" {
   hostname = "postgres-exporter"
   image    = docker_image.pulled["POSTGRES_EXPORTER_IMAGE"].image_id
   env      = ["DATA_SOURCE_NAME=postgresql://${local.postgres_user}:${var.postgres_password}@postgres:${local.ports.postgres}/${local.postgres_db}?sslmode=disable"]
-  command  = ["--web.listen-address=:${local.ports.postgres_exporter}"]
+  # The extra query: WAL archiving (pg_stat_archiver), which the WalArchiving* alerts read.
+  command = ["--web.listen-address=:${local.ports.postgres_exporter}", "--extend.query-path=/etc/postgres-exporter/queries.yaml"]
+  upload {
+    file    = "/etc/postgres-exporter/queries.yaml"
+    content = file("${local.repo}/monitoring/postgres-exporter/queries.yaml")
+  }
   networks_advanced {
     name    = docker_network.back.id
     aliases = ["postgres-exporter"]

@@ -62,6 +62,17 @@ variable "postgres_password" {
   }
 }
 
+variable "pgbackrest_cipher_pass" {
+  description = "Passphrase pgBackRest encrypts its repository (base backups and archived WAL) with; keep a copy off the host."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.pgbackrest_cipher_pass) >= 16 && !contains(["change-me", "changeme", "password"], var.pgbackrest_cipher_pass)
+    error_message = "pgbackrest_cipher_pass must be at least 16 characters and not a well-known default."
+  }
+}
+
 variable "metrics_token" {
   description = "Bearer token Prometheus sends to the web replicas' /metrics (METRICS_TOKEN)."
   type        = string

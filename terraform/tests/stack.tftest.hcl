@@ -19,6 +19,7 @@ override_resource {
 variables {
   django_secret_key      = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
   postgres_password      = "test-postgres-password"
+  pgbackrest_cipher_pass = "test-pgbackrest-cipher-pass"
   metrics_token          = "test-metrics-token-0123456789"
   grafana_admin_password = "test-grafana-password"
   # Plan mode never parses the certificate files: any existing file stands in for them.

@@ -36,6 +36,7 @@ TEST_ENV = {
     "POSTGRES_USER": "tweetstack",
     "POSTGRES_DB": "tweetstack",
     "POSTGRES_PASSWORD": "test-postgres-password",
+    "PGBACKREST_CIPHER_PASS": "test-pgbackrest-cipher-pass",
     "DJANGO_SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
     "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
     "DJANGO_CSRF_TRUSTED_ORIGINS": "https://localhost:8443",

@@ -12,6 +12,7 @@ DOCKERFILES = [
     "Dockerfile",
     "monitoring/otel-collector/Dockerfile",
     "monitoring/mtail/Dockerfile",
+    "postgres/Dockerfile",
 ]
 
 
@@ -81,11 +82,11 @@ def test_app_image_runs_as_non_root_with_a_liveness_healthcheck():
 def test_dockerignore_keeps_secrets_state_and_tooling_out():
     lines = [line for line in (REPO / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
     assert lines[0] == "*", "the context is an allow-list"
-    # The app's build inputs, and what the checklist stage reads (the configs as deployed).
+    # The app's build inputs, what the checklist stage reads (the configs as deployed) and the backup stage.
     assert {line for line in lines if line.startswith("!")} == {
         "!pyproject.toml", "!uv.lock", "!app/", "!checklist/", "!stack/", "!monitoring/", "!terraform/*.tf",
         "!docs/runbooks/", "!nginx/", "!Dockerfile", "!docker-compose.yml", "!docker-compose.prod.yml",
-        "!ports.env",
+        "!ports.env", "!postgres/",  # pgBackRest's settings, for the backup stage
     }  # fmt: skip
     assert "**/.env" in lines
 

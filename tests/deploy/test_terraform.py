@@ -70,7 +70,14 @@ def variable_blocks() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    "name", ["django_secret_key", "postgres_password", "metrics_token", "grafana_admin_password"]
+    "name",
+    [
+        "django_secret_key",
+        "postgres_password",
+        "pgbackrest_cipher_pass",
+        "metrics_token",
+        "grafana_admin_password",
+    ],
 )
 def test_secrets_are_sensitive_required_and_validated(name):
     body = variable_blocks()[name]

@@ -73,6 +73,7 @@ class TerraformDeployment:
             "allowed_hosts": ["127.0.0.1", "localhost"],
             "django_secret_key": TEST_ENV["DJANGO_SECRET_KEY"],
             "postgres_password": TEST_ENV["POSTGRES_PASSWORD"],
+            "pgbackrest_cipher_pass": TEST_ENV["PGBACKREST_CIPHER_PASS"],
             "metrics_token": TEST_ENV["METRICS_TOKEN"],
             "grafana_admin_password": TEST_ENV["GRAFANA_ADMIN_PASSWORD"],
             "backup_build_args": OFFLINE_BACKUP_ARGS,
