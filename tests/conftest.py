@@ -202,3 +202,24 @@ def image_bytes(image_format: str = "JPEG", size=(64, 48), exif: bytes | None = 
 
 def media_files(root) -> list[str]:
     return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """A Docker Engine: the one that answers, or our own (tests/deploy/engine.py), stopped at the end
+    with whatever containers and networks the tests left removed. Defined here, once: tests/deploy/
+    and tests/cicd/ share it, and a second session fixture would wait forever on the first's flock
+    (flock locks per open file, even within one process)."""
+    from tests.deploy.engine import Engine, EngineError, locked
+
+    # One live session at a time per machine: the projects, published ports and the daemon itself
+    # are shared, so a second `make test` (another checkout) waits here instead of colliding.
+    with locked("live-deployment"):
+        try:
+            docker = Engine().start()
+        except EngineError as error:
+            pytest.fail(f"no Docker Engine for the live deployment tests: {error}")
+        yield docker
+        left = docker.stop() if docker.process else docker.leftovers()
+    # Every live test removes what it made; anything still there is a defect of that test.
+    assert not [name for name in left if name.startswith("tweetstack")], f"left behind: {left}"

@@ -163,25 +163,6 @@ def terraform(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def engine():
-    """A Docker Engine: the one that answers, or our own (tests/deploy/engine.py), stopped at the end
-    with whatever containers and networks the tests left removed."""
-    from tests.deploy.engine import Engine, EngineError, locked
-
-    # One live session at a time per machine: the projects, published ports and the daemon itself
-    # are shared, so a second `make test` (another checkout) waits here instead of colliding.
-    with locked("live-deployment"):
-        try:
-            docker = Engine().start()
-        except EngineError as error:
-            pytest.fail(f"no Docker Engine for the live deployment tests: {error}")
-        yield docker
-        left = docker.stop() if docker.process else docker.leftovers()
-    # Every live test removes what it made; anything still there is a defect of that test.
-    assert not [name for name in left if name.startswith("tweetstack")], f"left behind: {left}"
-
-
-@pytest.fixture(scope="session")
 def local_images(engine) -> dict:
     """The stand-ins of tests/deploy/standins/, tagged with the names versions.env pins."""
     from tests.deploy.engine import EngineError, standin_images
