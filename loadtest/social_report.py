@@ -176,9 +176,9 @@ def _observability(run) -> list[str]:
     lines = [
         "## What observability costs",
         "",
-        "The social mix on the same data, the stack restarted with each setting and every timeline rebuilt "
-        "first: the closed-loop maximum (wrk), then the latency and CPU per request at one fixed rate "
-        f"(vegeta). Compared with the first row ({off.label}).",
+        "The social mix on the same data, the stack restarted with each setting, Redis saved before and "
+        "loaded at the restart: the closed-loop maximum (wrk), then the latency and CPU per request at "
+        f"one fixed rate (vegeta). Compared with the first row ({off.label}).",
         "",
         "| setting | max req/s | max vs first | rate /s | errors | p50 ms | p99 ms | CPU ms/request "
         "| CPU vs first |",
