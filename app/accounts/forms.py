@@ -3,6 +3,7 @@ from django.contrib.auth.forms import UserCreationForm
 
 from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, User
 from accounts.profiles import clean_bio, clean_display_name
+from tweets import images
 
 
 class SignupForm(UserCreationForm):
@@ -28,7 +29,7 @@ class ProfileForm(forms.Form):
     avatar = forms.FileField(
         label="Avatar (optional)",
         required=False,
-        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        widget=forms.FileInput(attrs={"accept": images.ACCEPT}),
     )
     remove_avatar = forms.BooleanField(label="Remove the avatar", required=False)
 

@@ -1,5 +1,6 @@
 from django import forms
 
+from tweets import images
 from tweets.models import TWEET_MAX_LENGTH
 from tweets.text import clean_tweet_text
 
@@ -14,7 +15,7 @@ class TweetForm(forms.Form):
     image = forms.FileField(
         label="Image (optional)",
         required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        widget=forms.ClearableFileInput(attrs={"accept": images.ACCEPT}),
     )
 
     def clean_text(self) -> str:

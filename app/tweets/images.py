@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "GIF": "gif", "WEBP": "webp"}
+# The file inputs' accept attribute: the browser offers what the pipeline takes.
+ACCEPT = ",".join(f"image/{name.lower()}" for name in ALLOWED_FORMATS)
 THUMBNAIL_SIZE = (640, 640)
 
 # Reasons are a fixed set: they label the rejection metric, so never build one from input.
