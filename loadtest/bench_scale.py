@@ -159,12 +159,18 @@ def profile_under_load(
     return aggregated
 
 
-def measure(env: dict, replicas: int, path: str, connections: int, seconds: float) -> Measurement:
+def with_cpu(env: dict, replicas: int, run):
+    """run()'s result, and the replicas' mean CPU (percent of one core) while it ran."""
     groups = replica_processes(env, replicas)
     before, started = cpu_seconds(groups), time.monotonic()
-    result = wrk(site_url(env) + path, connections, seconds)
+    result = run()
     elapsed = time.monotonic() - started
     used = [after - first for first, after in zip(before, cpu_seconds(groups), strict=True)]
+    return result, 100 * sum(used) / len(used) / elapsed
+
+
+def measure(env: dict, replicas: int, path: str, connections: int, seconds: float) -> Measurement:
+    result, cpu = with_cpu(env, replicas, lambda: wrk(site_url(env) + path, connections, seconds))
     return Measurement(
         replicas=replicas,
         path=path,
@@ -175,7 +181,7 @@ def measure(env: dict, replicas: int, path: str, connections: int, seconds: floa
         p99_ms=result["p99_us"] / 1000,
         errors=result["socket_errors"] + result["http_errors"],
         requests=result["requests"],
-        cpu_per_replica=100 * sum(used) / len(used) / elapsed,
+        cpu_per_replica=cpu,
     )
 
 

@@ -144,11 +144,11 @@ def social_maximum(
     """The social mix's closed-loop maximum as bench-scale measures a path: beside Explore, with the
     replicas' CPU."""
     listed = requests(graph, prepared, "social", PREPARED_REQUESTS, graph.seed)
-    groups = bench_scale.replica_processes(env, replicas)
-    before, started = bench_scale.cpu_seconds(groups), time.monotonic()
-    m = closed_loop(env, listed, label="social", connections=connections, seconds=seconds, work=work)
-    elapsed = time.monotonic() - started
-    used = [after - first for first, after in zip(before, bench_scale.cpu_seconds(groups), strict=True)]
+    m, cpu = bench_scale.with_cpu(
+        env,
+        replicas,
+        lambda: closed_loop(env, listed, label="social", connections=connections, seconds=seconds, work=work),
+    )
     return bench_scale.Measurement(
         replicas=replicas,
         path=SOCIAL_PATH,
@@ -159,7 +159,7 @@ def social_maximum(
         p99_ms=m.p99_ms,
         errors=m.errors,
         requests=m.requests,
-        cpu_per_replica=100 * sum(used) / len(used) / elapsed,
+        cpu_per_replica=cpu,
     )
 
 
