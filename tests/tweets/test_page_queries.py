@@ -43,30 +43,24 @@ def test_a_conversation_page_costs_the_same_queries_for_3_and_30_replies(client)
     print(f"conversation: {cold} queries from an empty Redis, {warm} from a warm one")
 
 
-def test_a_hashtag_page_costs_the_same_queries_for_3_and_30_tweets(client):
+@pytest.mark.parametrize(
+    ("page", "url", "text"),
+    [
+        ("hashtag", lambda: reverse("hashtag", args=["stacks"]), "#stacks number {n}"),
+        ("search", lambda: reverse("search") + "?q=observability", "observability matters, take {n}"),
+    ],
+)
+def test_a_list_of_matching_tweets_costs_the_same_queries_for_3_and_30(client, page, url, text):
     viewer = UserFactory()
     client.force_login(viewer)
     authors = UserFactory.create_batch(3)
 
     def add(tweets: int) -> None:
         for n in range(tweets):
-            services.tweet_create(author=authors[n % 3], text=f"#stacks number {n}")
+            services.tweet_create(author=authors[n % 3], text=text.format(n=n))
 
-    cold, warm = grows_without_more_queries(client, reverse("hashtag", args=["stacks"]), add)
-    print(f"hashtag: {cold} queries from an empty Redis, {warm} from a warm one")
-
-
-def test_a_search_page_costs_the_same_queries_for_3_and_30_matches(client):
-    viewer = UserFactory()
-    client.force_login(viewer)
-    authors = UserFactory.create_batch(3)
-
-    def add(tweets: int) -> None:
-        for n in range(tweets):
-            services.tweet_create(author=authors[n % 3], text=f"observability matters, take {n}")
-
-    cold, warm = grows_without_more_queries(client, reverse("search") + "?q=observability", add)
-    print(f"search: {cold} queries from an empty Redis, {warm} from a warm one")
+    cold, warm = grows_without_more_queries(client, url(), add)
+    print(f"{page}: {cold} queries from an empty Redis, {warm} from a warm one")
 
 
 def test_the_notifications_page_costs_the_same_queries_for_3_and_30_notifications(client):
