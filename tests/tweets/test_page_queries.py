@@ -17,13 +17,13 @@ def counts(client, url: str) -> tuple[int, int]:
     return queries_for(client, url, cold=True), queries_for(client, url)
 
 
-def grows_without_more_queries(client, url: str, add: Callable[[int], None]) -> tuple[int, int]:
+def grows_without_more_queries(client, page: str, url: str, add: Callable[[int], None]) -> None:
     add(3)
     small = counts(client, url)
     add(27)
     large = counts(client, url)
     assert large == small, f"{url}: {small} queries (cold, warm) for 3 items, {large} for 30"
-    return large
+    print(f"{page}: {large[0]} queries from an empty Redis, {large[1]} from a warm one")
 
 
 def test_a_conversation_page_costs_the_same_queries_for_3_and_30_replies(client):
@@ -39,8 +39,7 @@ def test_a_conversation_page_costs_the_same_queries_for_3_and_30_replies(client)
             )
             LikeFactory(tweet=reply, user=viewer)
 
-    cold, warm = grows_without_more_queries(client, reverse("tweet_detail", args=[root.pk]), add)
-    print(f"conversation: {cold} queries from an empty Redis, {warm} from a warm one")
+    grows_without_more_queries(client, "conversation", reverse("tweet_detail", args=[root.pk]), add)
 
 
 @pytest.mark.parametrize(
@@ -59,8 +58,7 @@ def test_a_list_of_matching_tweets_costs_the_same_queries_for_3_and_30(client, p
         for n in range(tweets):
             services.tweet_create(author=authors[n % 3], text=text.format(n=n))
 
-    cold, warm = grows_without_more_queries(client, url(), add)
-    print(f"{page}: {cold} queries from an empty Redis, {warm} from a warm one")
+    grows_without_more_queries(client, page, url(), add)
 
 
 def test_the_notifications_page_costs_the_same_queries_for_3_and_30_notifications(client):
@@ -78,5 +76,4 @@ def test_the_notifications_page_costs_the_same_queries_for_3_and_30_notification
                 services.tweet_create(author=actor, text=f"a reply ({n})", reply_to=own)
             services.tweet_like(tweet=own, user=actor)  # notifies once per actor
 
-    cold, warm = grows_without_more_queries(client, reverse("notifications"), add)
-    print(f"notifications: {cold} queries from an empty Redis, {warm} from a warm one")
+    grows_without_more_queries(client, "notifications", reverse("notifications"), add)
