@@ -1,10 +1,12 @@
-"""The API's people: profiles, follows, search, notifications and the caller's access tokens."""
+"""The API's people: profiles (read and edit), follows, search, notifications and access tokens."""
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Status
+from ninja import File, Form, Router, Status
+from ninja.files import UploadedFile
 
 from accounts import services as account_services
 from accounts.models import User
+from accounts.profiles import ProfileChange, profile_update
 from accounts.selectors import user_by_username
 from api import tokens
 from api.main import ANYONE, OPTIONAL_AUTH, SIGNED_IN, limit
@@ -36,16 +38,51 @@ def _user(username: str) -> User:
     return user
 
 
-@router.get("/users/{username}", response={200: UserOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
-def profile(request: HttpRequest, username: str) -> UserOut:
-    user = _user(username)
-    stats = selectors.profile_stats(user=user, viewer=request.user)
+def _user_out(user: User, viewer: User) -> UserOut:
+    stats = selectors.profile_stats(user=user, viewer=viewer)
     return UserOut(
         username=user.username,
+        display_name=user.display_name,
+        bio=user.bio,
+        avatar_url=user.avatar.url if user.avatar else None,
         followers=stats.followers,
         following=stats.following,
         viewer_follows=stats.viewer_follows,
     )
+
+
+@router.get("/users/{username}", response={200: UserOut, **ERRORS}, auth=ANYONE, openapi_extra=OPTIONAL_AUTH)
+def profile(request: HttpRequest, username: str) -> UserOut:
+    return _user_out(_user(username), request.user)  # type: ignore[arg-type]
+
+
+# Every field is optional, so is the body: an empty one is an edit that changes nothing.
+@router.post(
+    "/profile",
+    response={200: UserOut, **ERRORS},
+    auth=SIGNED_IN,
+    openapi_extra={"requestBody": {"required": False}},
+)
+def profile_edit(
+    request: HttpRequest,
+    display_name: Form[str | None] = None,
+    bio: Form[str | None] = None,
+    avatar: File[UploadedFile | None] = None,
+    remove_avatar: Form[bool] = False,
+) -> UserOut:
+    """Edit the caller's profile (multipart/form-data, as the page's form). A field left out keeps its
+    value; an empty display name shows the username. Wholly or not at all: a rejected field or image
+    changes nothing."""
+    limit(request, "post")
+    # A fresh copy, as the page's: a rejected edit leaves no half-applied values on request.user.
+    user = User.objects.get(pk=request.user.pk)  # type: ignore[misc]  # auth=SIGNED_IN: never anonymous
+    change = ProfileChange(
+        display_name=user.display_name if display_name is None else display_name,
+        bio=user.bio if bio is None else bio,
+        avatar=avatar,
+        remove_avatar=remove_avatar,
+    )
+    return _user_out(profile_update(user=user, change=change), user)
 
 
 @router.post("/users/{username}/follow", response={200: ChangedOut, **ERRORS}, auth=SIGNED_IN)

@@ -12,6 +12,8 @@ def tweet_out(row: TweetRow, viewer: dict[str, set[int]]) -> TweetOut:
     return TweetOut(
         id=row.id,
         author=row.author_username,
+        author_display_name=row.author_display_name,
+        author_avatar_url=row.author_avatar_url or None,
         text=row.text,
         created_at=row.created_at,
         image_url=row.image_url or None,

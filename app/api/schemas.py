@@ -17,7 +17,9 @@ class ErrorOut(Schema):
 
 class TweetOut(Schema):
     id: int
-    author: str
+    author: str  # the username
+    author_display_name: str  # empty: show the username
+    author_avatar_url: str | None
     text: str
     created_at: datetime
     image_url: str | None
@@ -50,6 +52,9 @@ class ThreadOut(Schema):
 
 class UserOut(Schema):
     username: str
+    display_name: str  # empty: show the username
+    bio: str
+    avatar_url: str | None
     followers: int
     following: int
     viewer_follows: bool

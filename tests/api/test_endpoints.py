@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from accounts.models import DISPLAY_NAME_MAX_LENGTH
 from api import tokens
 from api.models import AccessToken
 from tests.conftest import image_bytes
@@ -104,12 +105,67 @@ def test_follow_and_unfollow_keep_the_counts(api, user, other_user):
     profile = api.get(f"/api/users/{other_user.username}").json()
     assert profile == {
         "username": other_user.username,
+        "display_name": "",
+        "bio": "",
+        "avatar_url": None,
         "followers": 1,
         "following": 0,
         "viewer_follows": True,
     }
     assert api.delete(f"/api/users/{other_user.username}/follow").json() == {"changed": True}
     assert api.get(f"/api/users/{other_user.username}").json()["followers"] == 0
+
+
+def test_a_profile_edit_shows_on_the_profile_and_on_the_authors_tweets(
+    api, user, django_capture_on_commit_callbacks
+):
+    api.post("/api/tweets", {"text": "before the edit"})
+    api.get("/api/timelines/home")  # the author's row is cached now: the edit must evict it
+    avatar = SimpleUploadedFile("a.png", image_bytes("PNG"), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/profile", {"display_name": " Ada\u0301 ", "bio": "Writes programs.", "avatar": avatar}
+        )
+    assert response.status_code == 200, response.content
+    edited = response.json()
+    assert edited["display_name"] == "Ad\u00e1" and edited["bio"] == "Writes programs."  # NFC, stripped
+    assert edited["avatar_url"].startswith("/media/avatars/")
+    assert api.get(f"/api/users/{user.username}").json() == edited
+    tweet = api.get("/api/timelines/home").json()["items"][0]["tweet"]
+    assert (tweet["author_display_name"], tweet["author_avatar_url"]) == ("Ad\u00e1", edited["avatar_url"])
+
+
+def test_a_profile_field_left_out_keeps_its_value_and_remove_avatar_removes_it(api, user):
+    avatar = SimpleUploadedFile("a.png", image_bytes("PNG"), content_type="image/png")
+    api.post("/api/profile", {"display_name": "Ada", "bio": "Writes programs.", "avatar": avatar})
+    edited = api.post("/api/profile", {"bio": "", "remove_avatar": "true"}).json()
+    assert (edited["display_name"], edited["bio"], edited["avatar_url"]) == ("Ada", "", None)
+    user.refresh_from_db()
+    assert not user.avatar
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"display_name": "\u200b\u2060"}, "empty"),
+        ({"display_name": "two\nlines"}, "control"),
+        ({"display_name": "x" * (DISPLAY_NAME_MAX_LENGTH + 1)}, "too_long"),
+        ({"bio": "a\x00b"}, "null_characters_not_allowed"),
+        ({"avatar": "not an image"}, "not_an_image"),
+    ],
+)
+def test_a_rejected_profile_edit_is_a_400_and_changes_nothing(api, user, fields, code):
+    api.post("/api/profile", {"display_name": "Ada", "bio": "Writes programs."})
+    if "avatar" in fields:
+        fields = {"avatar": SimpleUploadedFile("x.png", b"not an image" * 10, content_type="image/png")}
+    # The valid fields sent with the bad one are not applied either.
+    assert_error(api.post("/api/profile", {"display_name": "Grace", "bio": "Other.", **fields}), 400, code)
+    user.refresh_from_db()
+    assert (user.display_name, user.bio, user.avatar.name) == ("Ada", "Writes programs.", "")
+
+
+def test_editing_a_profile_needs_a_signed_in_caller(client):
+    assert_error(client.post("/api/profile", {"display_name": "Nobody"}), 401, "not_authenticated")
 
 
 def test_following_oneself_is_a_400(api, user):
