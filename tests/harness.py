@@ -10,8 +10,10 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -161,3 +163,29 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
     early_config.add_cleanup(stop_all)
     return (yield)
+
+
+def pytest_configure(config):
+    """The whole suite (no paths given: pyproject's testpaths) builds the later tiers' tools meanwhile."""
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or config.option.collectonly:
+        return
+    cache = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
+    cache.mkdir(parents=True, exist_ok=True)
+    # Niced and in a session of its own, so it yields the cores to the tests and is stopped whole.
+    with (cache / "prebuild.log").open("w") as output:
+        prebuild = subprocess.Popen(
+            ["nice", "-n", "10", sys.executable, "-m", "tests.prebuild"],
+            cwd=Path(__file__).resolve().parents[1],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+        )
+
+    def stop() -> None:
+        # A build cut off here leaves no half-written tool: each step moves its result into place whole.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(prebuild.pid, signal.SIGTERM)
+        prebuild.wait()
+
+    config.add_cleanup(stop)

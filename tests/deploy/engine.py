@@ -144,9 +144,13 @@ def engine_binaries() -> Path:
         key = hashlib.sha256(json.dumps(versions, sort_keys=True).encode()).hexdigest()[:16]
         root = ENGINE_CACHE / f"root-{key}"
         if not (root / "usr" / "sbin" / "dockerd").exists():
-            shutil.rmtree(root, ignore_errors=True)
+            # Unpacked beside and moved into place whole: a run cut off mid-way leaves no half an engine.
+            unpacked = root.with_name(f"{root.name}.tmp")
+            shutil.rmtree(unpacked, ignore_errors=True)
             for deb in downloads.glob("*.deb"):
-                run(["dpkg-deb", "-x", deb, root])
+                run(["dpkg-deb", "-x", deb, unpacked])
+            shutil.rmtree(root, ignore_errors=True)
+            unpacked.rename(root)
         stamp.write_text(f"{root}\n")
         log(f"engine binaries in {root}: {versions}")
         return root
