@@ -1,6 +1,7 @@
 -- wrk script of `make bench-social`'s closed-loop maximum (loadtest/bench_social.py): cycles through the
 -- prepared requests of loadtest/social_mix.py (a file named after `--`), counts answers that are not a
--- success (a read's 200, a form's 302 home or to a profile), then prints summary.lua's JSON line.
+-- success (a read's 200, a form's 302 home, to a profile or to a tweet's conversation), then prints
+-- summary.lua's JSON line.
 local here = debug.getinfo(1, "S").source:sub(2):match("(.*/)") or "./"
 dofile(here .. "summary.lua")
 local summary_done = done
@@ -40,7 +41,9 @@ end
 function response(status, headers, body)
   if status == 200 then return end
   local location = headers["Location"] or ""
-  if status == 302 and (location == "/" or location:sub(1, 2) == "/@") then return end
+  if status == 302 and (location == "/" or location:sub(1, 2) == "/@" or location:sub(1, 8) == "/tweets/") then
+    return
+  end
   unexpected = unexpected + 1
 end
 

@@ -1,12 +1,13 @@
 """The requests of `make bench-social`: the DeathStarBench social-network mix, from prepared sessions.
 
 A request is one of: `home` (GET /, the reader's Home), `user` (GET /@name, a profile: picked by
-followers, so popular profiles are read most), `post` (POST /tweets/), `like` (POST of a recent tweet's
-like) and `follow` (POST /@name/follow, popular accounts most). Each carries its reader's session and
+followers, so popular profiles are read most), `post` (POST /tweets/, mentioning an account picked the
+same way, as DeathStarBench's posts carry mentions), `like`, `reply` and `repost` (POSTs about a recent
+tweet) and `follow` (POST /@name/follow, popular accounts most). Each carries its reader's session and
 the CSRF secret as cookie and form field. The same list is written for vegeta (JSON targets) and wrk
 (loadtest/social.lua's tab-separated lines), and `expected` says what a correct answer is: a read is a
-200; a form is a 302 back home (post, like) or to the profile (follow). A 302 to the login page is a
-lost session, never a success.
+200; a form is a 302 back home (post, like, repost), to the profile (follow) or to the tweet's
+conversation (reply). A 302 to the login page is a lost session, never a success.
 """
 
 import base64
@@ -19,12 +20,15 @@ from pathlib import Path
 
 from loadtest.social_graph import Graph, username
 
-# DeathStarBench's social-network mix, and the variant with likes and follows.
+# DeathStarBench's social-network mix, the variant with likes and follows, and one with conversation.
 MIXES = {
     "social": {"home": 60, "user": 30, "post": 10},
     "social+likes+follows": {"home": 50, "user": 25, "post": 10, "like": 10, "follow": 5},
+    "social+replies+reposts": {"home": 50, "user": 25, "post": 10, "reply": 10, "repost": 5},
 }
-KINDS = ("home", "user", "post", "like", "follow")
+KINDS = ("home", "user", "post", "like", "reply", "repost", "follow")
+# The POSTs about a tweet, by the last part of their path.
+TWEET_ACTIONS = ("like", "reply", "repost")
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,8 @@ def classify(method: str, path: str) -> str:
         return "home" if path == "/" else "user"
     if path == "/tweets/":
         return "post"
-    return "like" if path.endswith("/like/") else "follow"
+    action = path.rstrip("/").rsplit("/", 1)[-1]
+    return action if path.startswith("/tweets/") and action in TWEET_ACTIONS else "follow"
 
 
 def expected(kind: str, status: int, location: str) -> bool:
@@ -75,6 +80,8 @@ def expected(kind: str, status: int, location: str) -> bool:
         return status == 200
     if kind == "follow":
         return status == 302 and location.startswith("/@")
+    if kind == "reply":
+        return status == 302 and location.startswith("/tweets/")
     return status == 302 and location == "/"
 
 
@@ -91,6 +98,12 @@ def requests(graph: Graph, prepared: Prepared, mix: str, count: int, seed: int) 
     popular = list(itertools.accumulate(count + 1 for count in followers))
     kinds = rng.choices(list(weights), weights=list(weights.values()), k=count)
     result = []
+
+    def someone_else(reader: int) -> int:
+        """An account other than the reader, popular ones most."""
+        other = rng.choices(range(graph.users), cum_weights=popular)[0]
+        return (other + 1) % graph.users if other == reader else other
+
     for index, kind in enumerate(kinds):
         reader = rng.choice(readers)
         cookie = prepared.cookie(prepared.sessions[reader])
@@ -100,16 +113,15 @@ def requests(graph: Graph, prepared: Prepared, mix: str, count: int, seed: int) 
             author = rng.choices(range(graph.users), cum_weights=popular)[0]
             result.append(Request(kind, "GET", f"/@{username(author)}", cookie))
         elif kind == "post":
-            body = _form(prepared.csrf, text=f"Benchmark post {index} by @{username(reader)}")
+            body = _form(prepared.csrf, text=f"Benchmark post {index} for @{username(someone_else(reader))}")
             result.append(Request(kind, "POST", "/tweets/", cookie, body))
-        elif kind == "like":
+        elif kind in TWEET_ACTIONS:
             tweet = rng.choice(prepared.tweet_ids)
-            result.append(Request(kind, "POST", f"/tweets/{tweet}/like/", cookie, _form(prepared.csrf)))
+            fields = {"text": f"Benchmark reply {index}"} if kind == "reply" else {}
+            path = f"/tweets/{tweet}/{kind}/"
+            result.append(Request(kind, "POST", path, cookie, _form(prepared.csrf, **fields)))
         else:
-            followee = rng.choices(range(graph.users), cum_weights=popular)[0]
-            if followee == reader:
-                followee = (followee + 1) % graph.users
-            path = f"/@{username(followee)}/follow"
+            path = f"/@{username(someone_else(reader))}/follow"
             result.append(Request(kind, "POST", path, cookie, _form(prepared.csrf)))
     return result
 

@@ -18,6 +18,8 @@ KIND_NAMES = {
     "user": "user timeline (GET /@name)",
     "post": "post (POST /tweets/)",
     "like": "like (POST /tweets/N/like/)",
+    "reply": "reply (POST /tweets/N/reply/)",
+    "repost": "repost (POST /tweets/N/repost/)",
     "follow": "follow (POST /@name/follow)",
 }
 

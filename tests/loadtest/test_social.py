@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from loadtest import bench_scale, bench_social, social_measure, social_mix, stack_counters
+from loadtest import bench_scale, bench_social, social_measure, social_mix, social_report, stack_counters
 from loadtest.bench_scale import Measurement
 from loadtest.open_loop import percentile, summarize
 from loadtest.social_graph import Graph, username
@@ -104,6 +104,37 @@ def test_the_variant_likes_recent_tweets_and_follows_someone_else():
         assert request.path != f"/@{username(reader)}/follow"
 
 
+def test_the_conversation_variant_replies_to_and_reposts_recent_tweets():
+    graph = Graph(200, 0)
+    listed = requests(graph, _prepared(graph), "social+replies+reposts", 2000, seed=3)
+    replies = [r for r in listed if r.kind == "reply"]
+    reposts = [r.path for r in listed if r.kind == "repost"]
+    assert replies and {r.path for r in replies} <= {f"/tweets/{tweet}/reply/" for tweet in (11, 12, 13)}
+    assert all("text=Benchmark+reply" in r.body for r in replies)
+    assert reposts and set(reposts) <= {f"/tweets/{tweet}/repost/" for tweet in (11, 12, 13)}
+    classified = {social_mix.classify(r.method, r.path) for r in listed}
+    assert classified == set(social_mix.MIXES["social+replies+reposts"])
+
+
+def test_posts_mention_someone_else_popular_accounts_most():
+    graph = Graph(200, 0)
+    posts = [r for r in requests(graph, _prepared(graph), "social", 3000, seed=3) if r.kind == "post"]
+    mentioned = Counter()
+    for post in posts:
+        reader = int(post.cookie.split(";")[0].removeprefix("sessionid=session"))
+        name = post.body.rsplit("%40", 1)[1]
+        assert name != username(reader)
+        mentioned[name] += 1
+    followers, _ = graph.counts
+    top_tenth = sorted(range(graph.users), key=followers.__getitem__)[-graph.users // 10 :]
+    share = sum(mentioned[username(user)] for user in top_tenth) / len(posts)
+    assert share > 0.25, f"the most followed tenth of the accounts got {share:.0%} of the mentions"
+
+
+def test_every_kind_of_request_has_a_name_in_the_report():
+    assert set(social_report.KIND_NAMES) == set(social_mix.KINDS)
+
+
 @pytest.mark.parametrize(
     ("kind", "status", "location", "ok"),
     [
@@ -113,6 +144,10 @@ def test_the_variant_likes_recent_tweets_and_follows_someone_else():
         ("post", 302, "/accounts/login/?next=/tweets/", False),
         ("post", 429, "", False),
         ("like", 302, "/", True),
+        ("repost", 302, "/", True),
+        ("reply", 302, "/tweets/12/", True),
+        ("reply", 302, "/", False),
+        ("reply", 400, "", False),
         ("follow", 302, "/@bench000001", True),
         ("follow", 404, "", False),
     ],
