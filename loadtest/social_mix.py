@@ -24,7 +24,8 @@ from loadtest.social_graph import Graph, username
 MIXES = {
     "social": {"home": 60, "user": 30, "post": 10},
     "social+likes+follows": {"home": 50, "user": 25, "post": 10, "like": 10, "follow": 5},
-    "social+replies+reposts": {"home": 50, "user": 25, "post": 10, "reply": 10, "repost": 5},
+    # Posts and replies share the "post" rate limit: together no more of the mix than in the others.
+    "social+replies+reposts": {"home": 55, "user": 30, "post": 5, "reply": 5, "repost": 5},
 }
 KINDS = ("home", "user", "post", "like", "reply", "repost", "follow")
 # The POSTs about a tweet, by the last part of their path.
