@@ -16,6 +16,7 @@ NOTIFICATIONS = Counter("tweetstack_notifications_total", "Notifications sent, b
 LIKES = Counter("tweetstack_likes_total", "Likes added (a repeated like is not counted).")
 FOLLOWS = Counter("tweetstack_follows_total", "Follows added (a repeated follow is not counted).")
 PROFILE_UPDATES = Counter("tweetstack_profile_updates_total", "Profile edits saved.")
+SEARCHES = Counter("tweetstack_searches_total", "Searches run, page or API (a next page is not a new one).")
 SIGNUPS = Counter("tweetstack_signups_total", "Accounts created.")
 LOGIN_FAILURES = Counter("tweetstack_login_failures_total", "Failed login attempts.")
 IMAGE_REJECTIONS = Counter(

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from accounts.models import User
+from observability import metrics
 from tweets.cursors import decode_cursor
 from tweets.models import Tweet
 from tweets.pages import TimelinePage, page_of
@@ -33,7 +34,10 @@ def clean_query(query: str) -> str:
 def search_tweets(*, query: str, cursor: str | None = None) -> TimelinePage:
     """Tweets matching every word (web-search syntax: "a phrase", -word, or), newest first."""
     position = decode_cursor(cursor) if cursor else None
-    return page_of(_matching_tweets(query), position)
+    page = page_of(_matching_tweets(query), position)
+    if position is None:  # a next page of results is the same search
+        metrics.SEARCHES.inc()
+    return page
 
 
 def search_users(*, query: str) -> list[str]:

@@ -146,6 +146,19 @@ def test_replies_reposts_and_notifications_are_counted(
         assert value(after, name, **labels) == value(before, name, **labels) + added, (name, labels)
 
 
+def test_searches_are_counted_once_page_or_api_not_per_next_page_nor_when_refused(client, user):
+    TweetFactory.create_batch(25, author=user, text="counted search")
+    name = "tweetstack_searches_total"
+    before = value(scrape(client), name)
+    page = client.get(reverse("search"), {"q": "counted"})
+    assert page.status_code == 200
+    cursor = page.context["page"].next_cursor
+    assert client.get(reverse("search"), {"q": "counted", "cursor": cursor}).status_code == 200
+    assert client.get("/api/search", {"q": "counted"}).status_code == 200
+    assert client.get(reverse("search"), {"q": "x" * 101}).status_code == 400
+    assert value(scrape(client), name) == before + 2
+
+
 def test_every_rejection_reason_and_cache_result_is_exported_from_the_start(client):
     samples = scrape(client)
     reasons = {dict(lbls)["reason"] for n, lbls in samples if n == "tweetstack_image_uploads_rejected_total"}
