@@ -97,7 +97,10 @@ def requests(graph: Graph, prepared: Prepared, mix: str, count: int, seed: int) 
     readers = sorted(prepared.sessions)
     followers, _ = graph.counts
     popular = list(itertools.accumulate(count + 1 for count in followers))
-    kinds = rng.choices(list(weights), weights=list(weights.values()), k=count)
+    # One of each type first (vegeta and wrk start at the top), so a run of seconds exercises them all.
+    first = list(weights)
+    rng.shuffle(first)
+    kinds = (first + rng.choices(list(weights), weights=list(weights.values()), k=count))[:count]
     result = []
 
     def someone_else(reader: int) -> int:

@@ -1,17 +1,18 @@
 """Builds and downloads, in the background, the tools the later test tiers need, while the earlier ones run.
 
 On a cold machine most of `make test` used to be spent building pinned tools from source (the Go
-tools of tests/deploy/tools.sh, the collector and Jaeger, toxiproxy, the Terraform provider) at the
-moment the first test needed each one, one after the other, while the second core sat idle behind a
-single-threaded Python test. The harness starts this module at the beginning of the session: one lane
-downloads (PyPI, npm, Debian's engine packages), the other compiles, each step in the order the tiers
-need them (pyproject's testpaths runs the tiers that need none first). Every step is one of the
-scripts the tests themselves call, and each takes the same lock, so a test that needs a tool before
-its step is done waits for that build instead of starting a second one; warm, each step is a check
-that the result exists. A failed step is logged and left alone: the test that needs it fails with
-the real error.
+tools of tests/deploy/tools.sh, the collector and Jaeger, toxiproxy, the Terraform provider) and the
+live tests' stand-in images at the moment the first test needed each one, one after the other, while
+the second core sat idle behind a single-threaded Python test. The harness starts this module at the
+beginning of the session with three lanes: downloads (PyPI, npm), compiles, and the stand-in images
+(Docker Engine packages, debootstrap, `docker build`), each step in the order the tiers need them
+(pyproject's testpaths runs the tiers that need none first). Every step is what the tests themselves
+call, under the same lock, so a test that needs a tool before its step is done waits for that build
+instead of starting a second one; warm, each step is a check that the result exists. A failed step is
+logged and left alone: the test that needs it fails with the real error.
 
-    python -m tests.prebuild   # the harness starts it (log: <cache>/prebuild.log); by hand: warms the cache
+    python -m tests.prebuild          # started by the harness (log: <cache>/prebuild.log); warms the cache
+    python -m tests.prebuild images   # only the stand-in images
 """
 
 import subprocess
@@ -31,7 +32,6 @@ DOWNLOADS = [
     [*TOOLS, "hadolint"],
     [*TOOLS, "checkov"],
     [*TOOLS, "kubernetes-validate"],
-    [sys.executable, "-c", "from tests.deploy.engine import engine_binaries; engine_binaries()"],
 ]
 # CPU-bound, one at a time (go build already uses both cores), in the order of the tiers that need
 # them: config (the collector), cicd, deploy, e2e, k8s.
@@ -56,17 +56,37 @@ BUILDS = [
 ]
 
 
+# The stand-in images (tests/deploy/engine.py), built before the first live tier needs them.
+IMAGES = [[sys.executable, "-m", "tests.prebuild", "images"]]
+
+
+def build_images() -> None:
+    """Under the live tests' own lock (their `engine` fixture waits for it), with a daemon of our own
+    stopped again after: the images stay in the engine's data root, the daemon is the fixture's."""
+    from tests.deploy.engine import Engine, locked, standin_images
+
+    with locked("live-deployment"):
+        engine = Engine().start()
+        try:
+            standin_images(engine)
+        finally:
+            engine.stop()
+
+
 def run_lane(steps: list[list[str]]) -> None:
     for command in steps:
         started = time.monotonic()
         result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
-        name = " ".join(Path(part).name for part in command[:3])
+        name = " ".join(Path(part).name for part in command[1:])
         status = "ok" if result.returncode == 0 else f"exited {result.returncode}\n{result.stderr[-3000:]}"
         print(f"prebuild: {name}: {time.monotonic() - started:.0f}s {status}", file=sys.stderr, flush=True)
 
 
-def main() -> int:
-    lanes = [threading.Thread(target=run_lane, args=(steps,)) for steps in (DOWNLOADS, BUILDS)]
+def main(argv: list[str]) -> int:
+    if argv == ["images"]:
+        build_images()
+        return 0
+    lanes = [threading.Thread(target=run_lane, args=(steps,)) for steps in (DOWNLOADS, BUILDS, IMAGES)]
     for lane in lanes:
         lane.start()
     for lane in lanes:
@@ -75,4 +95,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -92,6 +92,14 @@ def test_the_mix_has_the_deathstarbench_ratios_and_every_request_is_logged_in():
     )
 
 
+@pytest.mark.parametrize("mix", social_mix.MIXES)
+def test_a_short_run_sends_every_type_of_its_mix_first(mix):
+    graph = Graph(200, 0)
+    listed = requests(graph, _prepared(graph), mix, 1000, seed=3)
+    assert len(listed) == 1000
+    assert {r.kind for r in listed[: len(social_mix.MIXES[mix])]} == set(social_mix.MIXES[mix])
+
+
 def test_the_variant_likes_recent_tweets_and_follows_someone_else():
     graph = Graph(200, 0)
     listed = requests(graph, _prepared(graph), "social+likes+follows", 2000, seed=3)
