@@ -67,7 +67,9 @@ def test_a_silent_redis_opens_the_breaker_after_a_few_timeouts_then_costs_nothin
 
     open_calls = [timed(lambda: cache.get("timeline:1")) for _ in range(50)]
     assert all(result is None for _, result in open_calls)
-    assert max(elapsed for elapsed, _ in open_calls) < 0.01
+    # Fifty calls together cost less than half of one call that reaches the silent Redis (a bound
+    # with room for the scheduler of a busy machine, which a per-call 10 ms bound did not have).
+    assert sum(elapsed for elapsed, _ in open_calls) < REDIS_TIMEOUT / 2
     [opened] = transitions(caplog)
     assert opened["new_state"] == "open" and "Timeout" in opened["last_failure"]
 
@@ -77,7 +79,7 @@ def test_writes_and_counters_fail_open_while_the_breaker_is_open(fresh_breakers,
     for _ in range(FAIL_MAX):
         cache.get("key")
     elapsed, _ = timed(lambda: (cache.set("key", 1), cache.add("counter", 1), cache.incr("counter")))
-    assert elapsed < 0.01
+    assert elapsed < REDIS_TIMEOUT / 2  # none of the three waited for Redis
 
 
 def test_after_the_cool_down_one_probe_closes_the_breaker_when_redis_answers(
@@ -123,7 +125,7 @@ def test_a_stalled_database_costs_one_connect_timeout_then_fails_at_once(
     assert (
         settings.TIMEOUTS["DB_CONNECT_TIMEOUT"] * 0.9 <= first < settings.TIMEOUTS["DB_CONNECT_TIMEOUT"] + 1
     )
-    assert again < 0.05
+    assert again < settings.TIMEOUTS["DB_CONNECT_TIMEOUT"] / 2
     assert REGISTRY.get_sample_value("tweetstack_circuit_breaker_state", {"dependency": "postgres"}) == 2
 
 
@@ -153,7 +155,8 @@ def test_while_one_call_probes_a_half_open_breaker_the_others_fail_at_once(fresh
     time.sleep(0.05)
     elapsed, result = timed(lambda: cache.get("key"))
     prober.join()
-    assert result is None and elapsed < 0.05
+    # Waiting for the probe would take the rest of its timeout (0.15 s here).
+    assert result is None and elapsed < REDIS_TIMEOUT / 2
     assert state() == 2  # the probe timed out: open again
 
 
