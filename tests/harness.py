@@ -169,10 +169,11 @@ def pytest_configure(config):
     """The whole suite (no paths given: pyproject's testpaths) builds the later tiers' tools meanwhile."""
     if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or config.option.collectonly:
         return
-    cache = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
-    cache.mkdir(parents=True, exist_ok=True)
+    from tests.deploy.engine import CACHE
+
+    CACHE.mkdir(parents=True, exist_ok=True)
     # Niced and in a session of its own, so it yields the cores to the tests and is stopped whole.
-    with (cache / "prebuild.log").open("w") as output:
+    with (CACHE / "prebuild.log").open("w") as output:
         prebuild = subprocess.Popen(
             ["nice", "-n", "10", sys.executable, "-m", "tests.prebuild"],
             cwd=Path(__file__).resolve().parents[1],

@@ -15,7 +15,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = Path(__file__).with_name("tools.sh")
 TERRAFORM_DIR = REPO / "terraform"
-CACHE = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
 COMPOSE_FILES = ["docker-compose.yml", "docker-compose.prod.yml"]
 # The repository's env files Compose interpolates (deploy.mk passes the same), before the settings' .env.
 COMPOSE_ENV_FILES = [

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.engine import CACHE
 from tests.install.test_fresh_clone import REPO, user_environment
 
-CACHE = Path(os.environ.get("TWEETSTACK_CACHE") or Path.home() / ".cache" / "tweetstack")
 UV_VERSION = re.search(r'^required-version = "==(.+)"$', (REPO / "pyproject.toml").read_text(), re.M)[1]
 UV = CACHE / "tools" / f"uv-{UV_VERSION}" / "bin" / "uv"  # the Makefile installs it
 # The domain's Django tests; the gunicorn-level ones run on the images' 3.11 in the main run.

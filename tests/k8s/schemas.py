@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.deploy.conftest import CACHE
+from tests.deploy.engine import CACHE
 
 
 def kubernetes_schemas(kubernetes_validate: str, kube_version: str) -> Path:
