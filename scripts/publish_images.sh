@@ -5,7 +5,7 @@
 #
 #   REGISTRY=ghcr.io NAMESPACE=owner VERSION=v1.2.0 COMMIT=<sha> scripts/publish_images.sh [NAME...]
 #
-# NAME is web, nginx, backup, checklist, otelcol or mtail (IMAGES, or all, by default). Build arguments come from
+# NAME is one of ALL below (IMAGES, or all, by default). Build arguments come from
 # versions.env and ports.env, the files Compose and Terraform read: no version is written here.
 # SBOM=syft (default) writes <name>.spdx.json with syft (SYFT, default `syft` on PATH) into SBOM_DIR and
 # pushes nothing else; SBOM=off skips it. EXTRA_BUILD_ARGS (KEY=VALUE lines) are added to the backup build.
@@ -23,13 +23,15 @@ SBOM_DIR=${SBOM_DIR:-sbom}
 [[ $SBOM == syft || $SBOM == off ]] || die "SBOM=$SBOM: use syft or off"
 
 # name -> "context target" (the same contexts and targets as docker-compose*.yml and terraform/main.tf).
+# terraform/ takes the same names in its release_images.
+ALL=(web nginx postgres backup checklist otelcol mtail)
 declare -A SOURCES=(
-	[web]=". web" [nginx]=". nginx" [backup]=". backup" [checklist]=". checklist"
+	[web]=". web" [nginx]=". nginx" [postgres]="postgres -" [backup]=". backup" [checklist]=". checklist"
 	[otelcol]="monitoring/otel-collector -" [mtail]="monitoring/mtail -"
 )
 # IMAGES (space-separated) when no NAME is given: the workflow's repository variable, or all of them.
 names=("$@")
-[[ ${#names[@]} -gt 0 ]] || read -r -a names <<<"${IMAGES:-web nginx backup checklist otelcol mtail}"
+[[ ${#names[@]} -gt 0 ]] || read -r -a names <<<"${IMAGES:-${ALL[*]}}"
 
 build_args=()
 while IFS= read -r line; do
@@ -40,7 +42,7 @@ while IFS= read -r line; do
 done <<<"${EXTRA_BUILD_ARGS:-}"
 
 for name in "${names[@]}"; do
-	[[ -n ${SOURCES[$name]:-} ]] || die "unknown image $name (one of: web nginx backup checklist otelcol mtail)"
+	[[ -n ${SOURCES[$name]:-} ]] || die "unknown image $name (one of: ${ALL[*]})"
 done
 
 for name in "${names[@]}"; do

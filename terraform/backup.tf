@@ -13,7 +13,7 @@ locals {
 resource "docker_container" "backup" {
   name     = "${var.project}-backup"
   hostname = "backup"
-  image    = docker_image.backup.image_id
+  image    = local.image_ids.backup
   command  = ["/bin/sh", "-c", "pgbackrest stanza-create && exec python /app/app/manage.py backup --every"]
   env = [for key, value in merge(local.django_env, local.pgbackrest_env, {
     BACKUP_METHOD           = "pgbackrest"

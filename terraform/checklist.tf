@@ -3,14 +3,10 @@
 # Prometheus; its results, on the status volume the replicas mount, become
 # tweetstack_checklist_item_status (alert ProductionReadinessItemFailing).
 
-resource "docker_container" "checklist" {
-  name  = "${var.project}-checklist"
-  image = docker_image.checklist.image_id
-  # In nginx's network namespace, so the site is checked as `localhost`, a host every replica
-  # allows (the image's entrypoint adds it), whatever the public name is.
-  network_mode = "container:${docker_container.nginx.id}"
-  command = [
-    "python", "-m", "checklist", "--every",
+locals {
+  # One run of the checklist in this container (output "checklist": scripts/deploy.sh runs it once after an apply).
+  checklist_command = [
+    "python", "-m", "checklist",
     "--url", "https://localhost:${local.ports.nginx_https}",
     # The certificate is verified for the site's name (it need not name localhost) with var.tls_ca_file.
     "--server-name", coalesce(var.tls_server_name, var.allowed_hosts[0]),
@@ -18,7 +14,16 @@ resource "docker_container" "checklist" {
     "--prometheus", "http://prometheus:${local.ports.prometheus}",
     "--manage", "python /app/app/manage.py",
   ]
-  env = [for key, value in merge(local.django_env, { BACKUP_STATUS_FILE = local.backup_status_file }) : "${key}=${value}"]
+}
+
+resource "docker_container" "checklist" {
+  name  = "${var.project}-checklist"
+  image = local.image_ids.checklist
+  # In nginx's network namespace, so the site is checked as `localhost`, a host every replica
+  # allows (the image's entrypoint adds it), whatever the public name is.
+  network_mode = "container:${docker_container.nginx.id}"
+  command      = concat(local.checklist_command, ["--every"])
+  env          = [for key, value in merge(local.django_env, { BACKUP_STATUS_FILE = local.backup_status_file }) : "${key}=${value}"]
 
   volumes {
     volume_name    = docker_volume.data["backup-status"].name

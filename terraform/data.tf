@@ -4,7 +4,7 @@
 resource "docker_container" "postgres" {
   name     = "${var.project}-postgres"
   hostname = "postgres"
-  image    = docker_image.postgres.image_id
+  image    = local.image_ids.postgres
   # WAL archived continuously into the pgbackrest volume (postgres/archiving.conf, through container.conf).
   # Restore, to the end of the WAL or to a moment: scripts/terraform-restore.sh.
   command = ["postgres", "-c", "config_file=/etc/tweetstack/postgres/container.conf"]
@@ -72,7 +72,7 @@ resource "docker_container" "redis" {
 # Runs `migrate` once per apply, before any replica starts; a failure stops the apply.
 resource "docker_container" "migrate" {
   name     = "${var.project}-migrate"
-  image    = docker_image.web.image_id
+  image    = local.image_ids.web
   command  = ["python", "/app/app/manage.py", "migrate", "--noinput"]
   env      = [for key, value in local.django_env : "${key}=${value}"]
   attach   = true

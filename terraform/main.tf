@@ -73,95 +73,102 @@ resource "docker_volume" "data" {
   name     = "${var.project}-${each.key}"
 }
 
-# --- images built from this repository, rebuilt when their inputs change.
-resource "docker_image" "web" {
-  name         = "${var.project}-web:terraform"
-  keep_locally = true
-  build {
-    context    = local.repo
-    target     = "web"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
+# --- images built from this repository, rebuilt when their inputs change, unless var.release_images
+# names a published one (a release's digest, as scripts/publish_images.sh printed it).
+locals {
+  app_build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
+  # By name: the build context, the Dockerfile's target (null: the context's only stage), the build
+  # arguments and a hash of the files that rebuild it. The same contexts and targets as
+  # docker-compose.yml and scripts/publish_images.sh.
+  builds = {
+    web   = { context = local.repo, target = "web", args = local.app_build_args, inputs = local.web_inputs_sha }
+    nginx = { context = local.repo, target = "nginx", args = local.app_build_args, inputs = local.web_inputs_sha }
+    # POSTGRES_IMAGE plus pgBackRest, which its archive_command runs (postgres/Dockerfile).
+    postgres = {
+      context = "${local.repo}/postgres"
+      target  = null
+      args    = { POSTGRES_IMAGE = local.images.POSTGRES_IMAGE }
+      inputs  = sha1(join("", [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")]))
+    }
+    # The app image plus PostgreSQL and pgBackRest of the server's major version (the Dockerfile's backup stage).
+    backup = {
+      context = local.repo
+      target  = "backup"
+      args    = merge(var.backup_build_args, local.app_build_args, { POSTGRES_IMAGE = local.images.POSTGRES_IMAGE })
+      inputs  = local.web_inputs_sha
+    }
+    # The app image plus the readiness checklist and the files it reads (the Dockerfile's checklist stage).
+    checklist = { context = local.repo, target = "checklist", args = local.app_build_args, inputs = local.checklist_inputs_sha }
+    otelcol = {
+      context = "${local.repo}/monitoring/otel-collector"
+      target  = null
+      args    = { GO_IMAGE = local.images.GO_IMAGE, OTEL_RUNTIME_IMAGE = local.images.OTEL_RUNTIME_IMAGE }
+      inputs  = filesha1("${local.repo}/monitoring/otel-collector/builder-config.yaml")
+    }
+    # mtail from Debian's package (the native stack's release); its program is uploaded (monitoring.tf).
+    mtail = {
+      context = "${local.repo}/monitoring/mtail"
+      target  = null
+      args    = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, MTAIL_PORT = local.port_variables.MTAIL_PORT }
+      inputs  = filesha1("${local.repo}/monitoring/mtail/Dockerfile")
+    }
   }
-  triggers = { inputs = local.web_inputs_sha }
+  # What the containers run, by name: the released image where one is given, the local build otherwise.
+  image_ids = merge(
+    { for name, image in docker_image.built : name => image.image_id },
+    { for name, image in docker_image.released : name => image.image_id },
+  )
 }
 
-resource "docker_image" "nginx" {
-  name         = "${var.project}-nginx:terraform"
+resource "docker_image" "built" {
+  for_each     = { for name, build in local.builds : name => build if !contains(keys(var.release_images), name) }
+  name         = "${var.project}-${each.key}:terraform"
   keep_locally = true
   build {
-    context    = local.repo
-    target     = "nginx"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
+    context    = each.value.context
+    target     = each.value.target
+    build_args = each.value.args
   }
-  triggers = { inputs = local.web_inputs_sha }
+  triggers = { inputs = each.value.inputs }
 }
 
-# POSTGRES_IMAGE plus pgBackRest, which its archive_command runs (postgres/Dockerfile).
-resource "docker_image" "postgres" {
-  name         = "${var.project}-postgres:terraform"
+# Pulled by digest: what staging ran is what production runs, never rebuilt (.github/workflows/deploy.yml).
+resource "docker_image" "released" {
+  # checkov reads the name as the text `each.value`; var.release_images admits digests only.
+  #checkov:skip=CKV2_TWEETSTACK_5:pinned by digest, as var.release_images validates
+  for_each     = var.release_images
+  name         = each.value
   keep_locally = true
-  build {
-    context    = "${local.repo}/postgres"
-    build_args = { POSTGRES_IMAGE = local.images.POSTGRES_IMAGE }
-  }
-  triggers = { inputs = sha1(join("", [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")])) }
 }
 
-# The app image plus PostgreSQL and pgBackRest of the server's major version (the Dockerfile's backup stage).
-resource "docker_image" "backup" {
-  name         = "${var.project}-backup:terraform"
-  keep_locally = true
-  build {
-    context = local.repo
-    target  = "backup"
-    build_args = merge(var.backup_build_args, {
-      PYTHON_IMAGE   = local.images.PYTHON_IMAGE
-      NGINX_IMAGE    = local.images.NGINX_IMAGE
-      POSTGRES_IMAGE = local.images.POSTGRES_IMAGE
-      WEB_PORT       = local.port_variables.WEB_PORT
-    })
-  }
-  triggers = { inputs = local.web_inputs_sha }
+# The images had a resource each before.
+moved {
+  from = docker_image.web
+  to   = docker_image.built["web"]
 }
-
-# The app image plus the readiness checklist and the files it reads (the Dockerfile's checklist stage).
-resource "docker_image" "checklist" {
-  name         = "${var.project}-checklist:terraform"
-  keep_locally = true
-  build {
-    context    = local.repo
-    target     = "checklist"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, NGINX_IMAGE = local.images.NGINX_IMAGE, WEB_PORT = local.port_variables.WEB_PORT }
-  }
-  triggers = {
-    inputs = sha1(join("", concat(
-      [local.web_inputs_sha],
-      flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "docs/runbooks/*"] :
-      [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
-      [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
-    )))
-  }
+moved {
+  from = docker_image.nginx
+  to   = docker_image.built["nginx"]
 }
-
-resource "docker_image" "otelcol" {
-  name         = "${var.project}-otelcol:terraform"
-  keep_locally = true
-  build {
-    context    = "${local.repo}/monitoring/otel-collector"
-    build_args = { GO_IMAGE = local.images.GO_IMAGE, OTEL_RUNTIME_IMAGE = local.images.OTEL_RUNTIME_IMAGE }
-  }
-  triggers = { inputs = filesha1("${local.repo}/monitoring/otel-collector/builder-config.yaml") }
+moved {
+  from = docker_image.postgres
+  to   = docker_image.built["postgres"]
 }
-
-# mtail from Debian's package (the native stack's release); its program is uploaded (monitoring.tf).
-resource "docker_image" "mtail" {
-  name         = "${var.project}-mtail:terraform"
-  keep_locally = true
-  build {
-    context    = "${local.repo}/monitoring/mtail"
-    build_args = { PYTHON_IMAGE = local.images.PYTHON_IMAGE, MTAIL_PORT = local.port_variables.MTAIL_PORT }
-  }
-  triggers = { inputs = filesha1("${local.repo}/monitoring/mtail/Dockerfile") }
+moved {
+  from = docker_image.backup
+  to   = docker_image.built["backup"]
+}
+moved {
+  from = docker_image.checklist
+  to   = docker_image.built["checklist"]
+}
+moved {
+  from = docker_image.otelcol
+  to   = docker_image.built["otelcol"]
+}
+moved {
+  from = docker_image.mtail
+  to   = docker_image.built["mtail"]
 }
 
 # --- images run as published.
@@ -197,5 +204,12 @@ locals {
     [filesha1("${local.repo}/Dockerfile"), filesha1("${local.repo}/pyproject.toml")],
     [for f in sort(fileset(local.repo, "app/**")) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")],
     [for f in sort(fileset(local.repo, "postgres/*")) : filesha1("${local.repo}/${f}")],
+  )))
+  # The checklist reads the configs of every runtime as well as the app.
+  checklist_inputs_sha = sha1(join("", concat(
+    [local.web_inputs_sha],
+    flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "docs/runbooks/*"] :
+    [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
+    [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
   )))
 }

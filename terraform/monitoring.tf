@@ -45,7 +45,7 @@ locals {
 resource "docker_container" "otelcol" {
   name     = "${var.project}-otel-collector"
   hostname = "otel-collector"
-  image    = docker_image.otelcol.image_id
+  image    = local.image_ids.otelcol
   env      = [for key, value in local.otel_env : "${key}=${value}"]
   # The shared config plus the Loki overlay (logs to Loki as well as to the file sink).
   command = ["--config=/etc/otelcol/config.yaml", "--config=/etc/otelcol/loki.yaml"]
@@ -215,7 +215,7 @@ resource "docker_container" "alertmanager" {
 # receivers.yml posts to a webhook on Alertmanager's loopback: this receiver shares its network namespace.
 resource "docker_container" "alert_sink" {
   name         = "${var.project}-alert-sink"
-  image        = docker_image.web.image_id
+  image        = local.image_ids.web
   entrypoint   = ["python", "/opt/stack/alert_sink.py", "--receivers", "/opt/stack/receivers.yml"]
   network_mode = "container:${docker_container.alertmanager.id}"
   upload {
@@ -402,7 +402,7 @@ resource "docker_container" "nginx_exporter" {
 resource "docker_container" "mtail" {
   name     = "${var.project}-mtail"
   hostname = "mtail"
-  image    = docker_image.mtail.image_id
+  image    = local.image_ids.mtail
   # The image's entrypoint adds --port from MTAIL_PORT (a build argument from ports.env).
   command = ["--logs", "/var/log/nginx/${basename(local.nginx_access_log)}"]
   upload {

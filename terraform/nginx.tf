@@ -48,7 +48,7 @@ locals {
 resource "docker_container" "nginx" {
   name     = "${var.project}-nginx"
   hostname = "nginx"
-  image    = docker_image.nginx.image_id
+  image    = local.image_ids.nginx
 
   dynamic "upload" {
     for_each = merge(local.nginx_shared, local.nginx_rendered)

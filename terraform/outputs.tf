@@ -24,3 +24,8 @@ output "web_replicas" {
   description = "Names of the web containers behind nginx."
   value       = docker_container.web[*].name
 }
+
+output "checklist" {
+  description = "The checklist's container and one run's command in it (`docker exec <container> <command...>`), as scripts/deploy.sh runs it after an apply."
+  value       = { container = docker_container.checklist.name, command = local.checklist_command }
+}

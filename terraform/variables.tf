@@ -203,6 +203,27 @@ variable "image_overrides" {
   }
 }
 
+variable "release_images" {
+  description = "A release's images to run instead of building them from the checkout, by name (web, nginx, postgres, backup, checklist, otelcol, mtail), each pinned by digest: the lines scripts/publish_images.sh prints (.github/workflows/deploy.yml passes them)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.release_images) : contains(["web", "nginx", "postgres", "backup", "checklist", "otelcol", "mtail"], name)])
+    error_message = "release_images takes web, nginx, postgres, backup, checklist, otelcol and mtail."
+  }
+  validation {
+    condition     = alltrue([for image in values(var.release_images) : can(regex("^[^@\\s]+@sha256:[0-9a-f]{64}$", image))])
+    error_message = "Every release image is pinned by digest (<repository>@sha256:<64 hex>): a tag can move between staging and production."
+  }
+}
+
+variable "registry_address" {
+  description = "The registry release_images come from when pulling needs a login (e.g. ghcr.io), with the credentials `docker login` stored; empty pulls without one."
+  type        = string
+  default     = ""
+}
+
 variable "backup_build_args" {
   description = "Further build arguments of the backup image, e.g. POSTGRES_CLIENT_APT_SOURCE and POSTGRES_CLIENT_APT_KEY_URL where PGDG cannot be reached (see the Dockerfile's backup stage)."
   type        = map(string)

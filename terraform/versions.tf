@@ -16,4 +16,14 @@ terraform {
 
 provider "docker" {
   host = var.docker_host
+
+  # Pulls of release_images from a registry that needs a login, with the credentials `docker login`
+  # stored for the Docker CLI (deploy.yml logs in first).
+  dynamic "registry_auth" {
+    for_each = var.registry_address == "" ? [] : [var.registry_address]
+    content {
+      address     = registry_auth.value
+      config_file = pathexpand("~/.docker/config.json")
+    }
+  }
 }

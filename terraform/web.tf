@@ -29,7 +29,7 @@ resource "docker_container" "web" {
   name = local.web_names[count.index]
   # The name resolves on the stack's networks; nginx and Prometheus address the replica by it.
   hostname = local.web_names[count.index]
-  image    = docker_image.web.image_id
+  image    = local.image_ids.web
   env = [for key, value in merge(local.django_env, {
     GUNICORN_BIND               = "0.0.0.0:${local.ports.web}"
     WEB_CONCURRENCY             = tostring(var.web_concurrency)

@@ -1,5 +1,6 @@
 """Fixtures shared by every test: a private MEDIA_ROOT, an empty cache, users and logged-in clients,
-and a real gunicorn running the app in production mode on its own database of the harness's PostgreSQL."""
+and a real gunicorn running the app in production mode on its own database of the harness's PostgreSQL;
+the Docker Engine, the stand-in images and a registry of the live tiers."""
 
 import io
 import json
@@ -223,3 +224,46 @@ def engine():
         left = docker.stop() if docker.process else docker.leftovers()
     # Every live test removes what it made; anything still there is a defect of that test.
     assert not [name for name in left if name.startswith("tweetstack")], f"left behind: {left}"
+
+
+@pytest.fixture(scope="session")
+def local_images(engine) -> dict:
+    """The stand-ins of tests/deploy/standins/, tagged with the names versions.env pins."""
+    from tests.deploy.engine import EngineError, standin_images
+
+    try:
+        return standin_images(engine)
+    except EngineError as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture
+def registry(tmp_path):
+    """The distribution registry (built from tests/cicd/tools/registry/go.mod) on a free loopback port,
+    storing into the test's folder: the forge's registry's stand-in for tests/cicd/ and the deploy."""
+    from tests.deploy.conftest import install
+
+    port = free_port()
+    config = tmp_path / "registry.yml"
+    config.write_text(
+        "version: 0.1\n"
+        "log:\n  level: warn\n"
+        f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'storage'}\n"
+        f"http:\n  addr: 127.0.0.1:{port}\n"
+    )
+    process = subprocess.Popen(
+        [install("registry"), "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    address = f"127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://{address}/v2/", timeout=1)
+            break
+        except OSError:
+            assert process.poll() is None, process.stderr.read().decode()
+            time.sleep(0.1)
+    try:
+        yield address
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -69,7 +69,7 @@ run "nginx_serves_https_from_the_given_files_and_the_checklist_verifies_it" {
   }
 
   assert {
-    condition     = jsonencode(slice(docker_container.checklist.command, 4, 10)) == jsonencode(["--url", "https://localhost:${local.ports.nginx_https}", "--server-name", "tweets.example.com", "--ca-file", "/etc/tweetstack/tls/ca.crt"])
+    condition     = jsonencode(slice(docker_container.checklist.command, 3, 9)) == jsonencode(["--url", "https://localhost:${local.ports.nginx_https}", "--server-name", "tweets.example.com", "--ca-file", "/etc/tweetstack/tls/ca.crt"])
     error_message = "the checklist must check the HTTPS site, verified for allowed_hosts[0]"
   }
 }
@@ -380,4 +380,44 @@ run "a_credential_ending_in_a_newline_is_refused" {
   }
 
   expect_failures = [var.alert_secrets]
+}
+
+run "release_images_run_a_release_by_digest_and_build_the_rest" {
+  command = plan
+
+  variables {
+    release_images = {
+      web   = "registry.example/tweetstack/tweetstack-web@sha256:${join("", [for i in range(64) : "a"])}"
+      nginx = "registry.example/tweetstack/tweetstack-nginx@sha256:${join("", [for i in range(64) : "b"])}"
+    }
+  }
+
+  assert {
+    condition     = docker_image.released["web"].name == var.release_images.web && docker_image.released["nginx"].name == var.release_images.nginx
+    error_message = "the released images must be pulled by the digests given"
+  }
+  assert {
+    condition     = jsonencode(sort(keys(docker_image.built))) == jsonencode(["backup", "checklist", "mtail", "otelcol", "postgres"])
+    error_message = "a released image must not be built as well, and the others must be"
+  }
+}
+
+run "a_release_image_by_tag_is_refused" {
+  command = plan
+
+  variables {
+    release_images = { web = "registry.example/tweetstack/tweetstack-web:v1.2.0" }
+  }
+
+  expect_failures = [var.release_images]
+}
+
+run "a_release_image_of_no_known_name_is_refused" {
+  command = plan
+
+  variables {
+    release_images = { grafana = "registry.example/grafana@sha256:${join("", [for i in range(64) : "c"])}" }
+  }
+
+  expect_failures = [var.release_images]
 }

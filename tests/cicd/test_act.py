@@ -1,9 +1,4 @@
-"""The workflows run, not just written: act (built from tests/cicd/tools/act/go.mod) runs their jobs on
-this machine in its self-hosted mode (`-P ubuntu-latest=-self-hosted`: the steps run on the host, no
-runner image), with the repository as the checkout (act copies the local tree for an
-`actions/checkout` of the same repository, without fetching the action). act runs in a clone of the
-committed HEAD, the commit the forge would check out (a copy of the work tree would take in
-uncommitted edits and untracked files too).
+"""The workflows run, not just written: act runs their jobs on this machine (tests/cicd/act.py).
 
 - ci.yml's lint job: `make lint`, as on the forge. Its test job is `make test` itself, which this
   suite is: running it under act would run the suite inside the suite, so it is not run here.
@@ -21,63 +16,19 @@ import urllib.request
 
 import pytest
 
-from tests.deploy.conftest import REPO, install
+from tests.cicd.act import act, clone_head
 from tests.harness import free_port
-
-PLATFORM = ["-P", "ubuntu-latest=-self-hosted"]
 
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("act") / "tweetstack"
-    subprocess.run(["git", "clone", "--quiet", str(REPO), str(folder)], check=True, timeout=120)
-    return folder
-
-
-def act(*args, env=None, timeout=900, cache, cwd):
-    command = [install("act"), *args, *PLATFORM, "--action-offline-mode", "--no-cache-server"]
-    command += ["--action-cache-path", str(cache / "actions")]
-    started = time.monotonic()
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-8000:]
-    assert "Job succeeded" in output, output[-8000:]
-    return output, time.monotonic() - started
+    return clone_head(tmp_path_factory.mktemp("act") / "tweetstack")
 
 
 def test_ci_lint_job_runs_under_act(clone, tmp_path):
     output, seconds = act("push", "-W", ".github/workflows/ci.yml", "-j", "lint", cache=tmp_path, cwd=clone)
     assert "Success - Main make lint" in output
     print(f"act ran ci.yml's lint job in {seconds:.0f}s")
-
-
-@pytest.fixture
-def registry(tmp_path):
-    """The distribution registry on a free loopback port, storing into the test's folder."""
-    port = free_port()
-    config = tmp_path / "registry.yml"
-    config.write_text(
-        "version: 0.1\n"
-        "log:\n  level: warn\n"
-        f"storage:\n  filesystem:\n    rootdirectory: {tmp_path / 'storage'}\n"
-        f"http:\n  addr: 127.0.0.1:{port}\n"
-    )
-    process = subprocess.Popen(
-        [install("registry"), "serve", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    address = f"127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://{address}/v2/", timeout=1)
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read().decode()
-            time.sleep(0.1)
-    try:
-        yield address
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture

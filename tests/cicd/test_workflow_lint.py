@@ -15,7 +15,7 @@ ZIZMOR = Path(sys.executable).with_name("zizmor")
 
 
 def test_there_are_workflows():
-    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "images.yml"}
+    assert {path.name for path in WORKFLOWS} >= {"ci.yml", "images.yml", "deploy.yml"}
 
 
 def test_actionlint_finds_nothing():
@@ -44,5 +44,6 @@ def test_every_action_is_pinned_by_commit_with_its_release_named():
                 if "uses" in step:
                     assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", step["uses"]), (path.name, step)
         for line in path.read_text().splitlines():
-            if "uses:" in line:
+            # A workflow of this repository (uses: ./.github/workflows/...) runs at the same commit.
+            if "uses:" in line and "uses: ./" not in line:
                 assert re.search(r"@[0-9a-f]{40} # v\d", line), (path.name, line)

@@ -159,14 +159,3 @@ def terraform(tmp_path_factory):
 
     terraform_command("init", "-input=false", "-backend=false", "-no-color")
     return terraform_command
-
-
-@pytest.fixture(scope="session")
-def local_images(engine) -> dict:
-    """The stand-ins of tests/deploy/standins/, tagged with the names versions.env pins."""
-    from tests.deploy.engine import EngineError, standin_images
-
-    try:
-        return standin_images(engine)
-    except EngineError as error:
-        pytest.fail(str(error))

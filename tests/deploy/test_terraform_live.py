@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from tests.deploy.conftest import TERRAFORM_DIR, TEST_ENV, run
+from tests.deploy.conftest import REPO, TERRAFORM_DIR, TEST_ENV, run
 from tests.deploy.live import JAEGER_URL, PROMETHEUS_URL, Browser, http, png_bytes, tls_files, wait_until
 from tests.deploy.test_compose_live import OFFLINE_BACKUP_ARGS
 from tests.harness import free_port
@@ -28,6 +28,9 @@ def containers_in_config() -> list[str]:
     for path in sorted(TERRAFORM_DIR.glob("*.tf")):
         names += re.findall(r'^resource "docker_container" "(\w+)"', path.read_text(), re.MULTILINE)
     return [name for name in names if name not in NOT_BUILDABLE]
+
+
+TARGETS = [f"-target=docker_container.{name}" for name in containers_in_config()]
 
 
 class TerraformDeployment:
@@ -58,8 +61,8 @@ class TerraformDeployment:
             )
         return result
 
-    def variables(self, replicas: int) -> list[str]:
-        values = {
+    def settings(self, replicas: int) -> dict:
+        return {
             "docker_host": self.engine.host,
             "project": PROJECT,
             "web_replicas": replicas,
@@ -80,14 +83,15 @@ class TerraformDeployment:
             # Images of the two containers not applied (see the module docstring): a local image.
             "image_overrides": {"GRAFANA_IMAGE": "alpine:3.22.2", "LOKI_IMAGE": "alpine:3.22.2"},
         }
+
+    def variables(self, replicas: int) -> list[str]:
         path = self.folder / "test.tfvars.json"
-        path.write_text(json.dumps(values))
+        path.write_text(json.dumps(self.settings(replicas)))
         return [f"-var-file={path}", f"-state={self.state}"]
 
     def apply(self, replicas: int):
-        targets = [f"-target=docker_container.{name}" for name in containers_in_config()]
         return self.terraform(
-            "apply", "-auto-approve", "-input=false", "-no-color", *targets, *self.variables(replicas)
+            "apply", "-auto-approve", "-input=false", "-no-color", *TARGETS, *self.variables(replicas)
         )
 
     def destroy(self):
@@ -215,6 +219,83 @@ def test_apply_with_one_replica_leaves_one_container_upstream_and_target(deploym
     assert len(re.findall(r"^\s*server\s", upstreams, re.MULTILINE)) == 1, upstreams
     web_targets_up(deployment, 1)
     assert http(deployment.site + "/explore/").status == 200
+
+
+# The release's images that replace the stack's own builds in the deploy below: the app's (the others
+# would be built by publish_images.sh as Terraform built them, minutes for nothing new).
+RELEASED = ["web", "nginx", "checklist"]
+SECRETS = [
+    "django_secret_key",
+    "postgres_password",
+    "pgbackrest_cipher_pass",
+    "metrics_token",
+    "grafana_admin_password",
+]
+
+
+def publish(engine, registry: str, commit: str) -> dict[str, str]:
+    """scripts/publish_images.sh (what images.yml's job runs; tests/cicd runs that job under act) into the
+    local registry: {name: repository@digest}."""
+    env = engine.env | {"REGISTRY": registry, "NAMESPACE": "tweetstack-deploy", "VERSION": "v0.0.0-deploy"}
+    env |= {"COMMIT": commit, "SBOM": "off"}
+    result = run(["bash", str(REPO / "scripts" / "publish_images.sh"), *RELEASED], env=env, timeout=1800)
+    return dict(line.split("=", 1) for line in result.stdout.split())
+
+
+def test_the_deploy_workflow_moves_the_stack_onto_a_pushed_release_by_digest(deployment, registry, tmp_path):
+    """deploy.yml's job under act (tests/cicd/act.py) with this engine as the staging host (its local
+    socket in place of SSH) and the stack's state: a release's images, pulled by digest from the
+    registry, replace the stack's own builds; the data stays, and the checklist run after passes."""
+    from tests.cicd.act import act, clone_head
+
+    clone = clone_head(tmp_path / "tweetstack")
+    commit = run(["git", "rev-parse", "HEAD"], cwd=clone).stdout.strip()
+    release = publish(deployment.engine, registry, commit)
+    assert sorted(release) == sorted(RELEASED), release
+    before = http(deployment.site + "/explore/").text.count("Live from Terraform")
+
+    settings = deployment.settings(2)
+    for name in [*SECRETS, "docker_host", "tls_cert_file", "tls_key_file", "tls_ca_file"]:
+        settings.pop(name)
+    secrets = {name.upper(): TEST_ENV[name.upper()] for name in SECRETS}
+    tls = {"TLS_CERT": deployment.tls.cert, "TLS_KEY": deployment.tls.key, "TLS_CA": deployment.tls.ca_cert}
+    secrets |= {name: path.read_text() for name, path in tls.items()}
+    variables = {
+        "TFVARS": "".join(f"{name} = {json.dumps(value)}\n" for name, value in settings.items()),
+        "DOCKER_HOST": deployment.engine.host,
+        "TERRAFORM": "preinstalled",
+    }
+    env = {
+        "TF_CLI_CONFIG_FILE": deployment.env["TF_CLI_CONFIG_FILE"],
+        "TF_DATA_DIR": str(tmp_path / "data"),
+        "TF_STATE": str(deployment.state),
+        "CHECKPOINT_DISABLE": "1",
+        # The containers this engine can run (module docstring), by Terraform's own variable.
+        "TF_CLI_ARGS_apply": " ".join(TARGETS),
+    }
+    args = [arg for key, value in secrets.items() for arg in ("-s", f"{key}={value}")]
+    args += [arg for key, value in variables.items() for arg in ("--var", f"{key}={value}")]
+    args += [arg for key, value in env.items() for arg in ("--env", f"{key}={value}")]
+    args += ["--input", "environment=staging", "--input", f"images={json.dumps(release)}"]
+    output, seconds = act(
+        "workflow_dispatch", "-W", ".github/workflows/deploy.yml", "-j", "deploy", *args,
+        env=deployment.engine.env, timeout=2400, cache=tmp_path, cwd=clone,
+    )  # fmt: skip
+    print(f"act ran deploy.yml's deploy job in {seconds:.0f}s")
+    assert "deploy.sh: staging runs the release and its checklist passes" in output, output[-6000:]
+
+    # Each of the three runs the image pulled by its digest, and none was built for it.
+    for name, reference in release.items():
+        container = f"{PROJECT}-{name}" if name != "web" else f"{PROJECT}-web-0"
+        running = json.loads(deployment.engine.docker("inspect", container).stdout)[0]["Image"]
+        pulled = json.loads(deployment.engine.docker("image", "inspect", reference).stdout)[0]["Id"]
+        assert running == pulled, (name, reference)
+        assert deployment.engine.docker(
+            "image", "inspect", f"{PROJECT}-{name}:terraform", check=False
+        ).returncode
+    # The data stayed: the tweets of the first apply are still served, by two replicas.
+    assert http(deployment.site + "/explore/").text.count("Live from Terraform") == before >= 1
+    web_targets_up(deployment, 2)
 
 
 def test_destroy_leaves_nothing_it_made(deployment):
