@@ -1,7 +1,7 @@
 """gunicorn configuration, used by every runtime: `gunicorn -c app/gunicorn.conf.py` from any folder.
 
-Workers share one Prometheus multiprocess folder (wiped at start), start tracing after the fork,
-and log through the app's structlog renderer.
+Workers share one Prometheus multiprocess folder (wiped at start), start observability (structured
+logs, Sentry, tracing) after the fork, and log through the app's structlog renderer.
 """
 
 import os
@@ -12,8 +12,6 @@ import tempfile
 APP_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, APP_DIR)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
-# Read by the settings: tracing starts in post_fork below, not when the app is imported.
-os.environ["TRACING_AFTER_FORK"] = "true"
 # Each worker writes its metrics here; /metrics sums them, so counts are exact across workers.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="tweetstack-metrics-"))
 
@@ -34,6 +32,9 @@ class NoAccessLogger(Logger):
 
 chdir = APP_DIR
 wsgi_app = "config.wsgi:application"
+# Each worker imports the app after post_fork; preloaded, the master would start observability
+# through config.wsgi, and BatchSpanProcessor's export thread does not survive the fork.
+preload_app = False
 # Every runtime sets it (the web image from WEB_PORT of ports.env); no second default here.
 bind = env.list("GUNICORN_BIND")
 workers = env.int("WEB_CONCURRENCY", default=2)
@@ -63,15 +64,10 @@ def on_starting(server):
 
 
 def post_fork(server, worker):
-    from django.conf import settings
+    # In the worker, before it imports the app (config.wsgi, whose own start() then does nothing).
+    from observability import bootstrap
 
-    from observability.tracing import configure_tracing
-
-    configure_tracing(
-        service_instance=settings.SERVICE_INSTANCE_ID,
-        version=settings.SERVICE_VERSION,
-        environment=settings.DEPLOYMENT_ENVIRONMENT,
-    )
+    bootstrap.start()
 
 
 def post_worker_init(worker):

@@ -8,4 +8,7 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     from django.core.management import execute_from_command_line
 
+    from observability import bootstrap
+
+    bootstrap.start()
     execute_from_command_line(sys.argv)

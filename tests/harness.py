@@ -3,7 +3,8 @@
 Loaded as a plugin (`-p tests.harness` in pyproject) because the servers must exist before
 pytest-django imports the settings, which read DATABASE_URL and REDIS_URL. Given URLs are used as they
 are; only the missing ones are started. initdb refuses to run as root, so as root the server runs as
-the `postgres` system user.
+the `postgres` system user. The session is a process of the app like manage.py's, so it starts the
+app's observability the same way, once, before the first test.
 """
 
 import contextlib
@@ -190,3 +191,10 @@ def pytest_configure(config):
         prebuild.wait()
 
     config.add_cleanup(stop)
+
+
+def pytest_sessionstart(session):
+    """Structured logs, Sentry and tracing, as every entry point of the app starts them."""
+    from observability import bootstrap
+
+    bootstrap.start()

@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.profiles import ProfileChange, profile_update
-from config.ratelimits import rate_limited
+from web.ratelimits import rate_limited
 
 
 @login_required

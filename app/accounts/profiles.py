@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from accounts import metrics
 from accounts.models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, User
-from observability import metrics
 from tweets.images import ImageRejected, process_image
+from tweets.metrics import IMAGE_REJECTIONS
 from tweets.pages import author_row_keys
 from tweets.text import has_visible_character
 
@@ -56,7 +57,7 @@ def profile_update(*, user: User, change: ProfileChange) -> User:
         # The thumbnail is the avatar: the pipeline's re-encoded image, bounded to 640 pixels a side.
         avatar = process_image(change.avatar).thumbnail if change.avatar else None
     except ImageRejected as rejection:
-        metrics.IMAGE_REJECTIONS.labels(reason=rejection.reason).inc()
+        IMAGE_REJECTIONS.labels(reason=rejection.reason).inc()
         raise
     old_avatar = user.avatar.name
     with transaction.atomic():

@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from accounts import metrics
 from accounts.models import Follow, User
 from notifications import services as notifications
-from observability import metrics
 from tweets import fanout
 from tweets.models import TimelineChange
 

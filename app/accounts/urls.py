@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from config.ratelimits import rate_limited
+from web.ratelimits import rate_limited
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),

@@ -10,10 +10,10 @@ from accounts import services
 from accounts.forms import SignupForm
 from accounts.models import User
 from accounts.selectors import user_by_username
-from config.fragments import wants_fragment
-from config.ratelimits import rate_limited
-from config.responses import error_page
 from tweets.selectors import profile_stats
+from web.error_pages import error_page
+from web.fragments import wants_fragment
+from web.ratelimits import rate_limited
 
 
 @rate_limited("signup")

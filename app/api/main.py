@@ -15,8 +15,8 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, SessionAuth
 
 from api.tokens import token_user
-from config.ratelimits import over_limit
 from tweets.cursors import InvalidCursor
+from web.ratelimits import over_limit
 
 
 class TokenAuth(HttpBearer):
@@ -45,7 +45,7 @@ class RateLimited(Exception):
 
 
 def limit(request: HttpRequest, scope: str) -> None:
-    """The pages' rate limits (config/ratelimits.py), counted together with them."""
+    """The pages' rate limits (web/ratelimits.py), counted together with them."""
     retry_after = over_limit(request, scope)
     if retry_after is not None:
         raise RateLimited(retry_after)

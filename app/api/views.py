@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from api import tokens
 from api.models import AccessToken
-from config.ratelimits import rate_limited
+from web.ratelimits import rate_limited
 
 
 @login_required

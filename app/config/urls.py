@@ -5,10 +5,10 @@ from django.urls import include, path, re_path
 from accounts import profile_views
 from accounts import views as account_views
 from api.main import api
-from config.media import serve_media
+from web.media import serve_media
 
-# A database outage answers 503 with Retry-After (config/responses.py); other errors stay 500.
-handler500 = "config.responses.server_error"
+# A database outage answers 503 with Retry-After (web/error_pages.py); other errors stay 500.
+handler500 = "web.error_pages.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

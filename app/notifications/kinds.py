@@ -1,5 +1,5 @@
 """The kinds of notification: the model's choices and the metric's label values (no model import, so
-observability.metrics can read them before the apps are loaded)."""
+notifications.metrics can read them before the apps are loaded)."""
 
 from django.db import models
 

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 
 from accounts.models import User
+from notifications import metrics
 from notifications.models import Notification
-from observability import metrics
 from tweets.models import Tweet
 
 Kind = Notification.Kind

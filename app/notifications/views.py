@@ -3,9 +3,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from config.responses import error_page
 from notifications import selectors, services
 from tweets.cursors import InvalidCursor
+from web.error_pages import error_page
 
 
 @require_safe

@@ -1,15 +1,13 @@
-"""Receivers that add request facts to the request's log line and count failed logins."""
+"""Receivers that add request facts to the request's log line."""
 
 import time
 
-from django.contrib.auth.signals import user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django_structlog import signals as structlog_signals
 
-from config.responses import failure_status
-from observability.metrics import LOGIN_FAILURES
+from web.error_pages import failure_status
 
 
 def _set_request_fields(log_kwargs: dict[str, object], request: HttpRequest, status: int) -> None:
@@ -41,8 +39,3 @@ def add_failed_fields(
 ) -> None:
     # The status the client gets from handler500: a 503 when the database is unavailable.
     _set_request_fields(log_kwargs, request, failure_status(exception))
-
-
-@receiver(user_login_failed)
-def count_login_failure(**kwargs: object) -> None:
-    LOGIN_FAILURES.inc()

@@ -1,13 +1,11 @@
 """OpenTelemetry tracing for Django, psycopg and Redis, configured by the standard OTEL_* variables.
 
-Gunicorn calls configure_tracing() in each worker after the fork (post_fork in gunicorn.conf.py):
-BatchSpanProcessor's export thread does not survive a fork. Other processes (runserver, tests) call it
-from the app config; a second call is a no-op.
+Started once per process by observability.bootstrap: in each gunicorn worker after the fork, since
+BatchSpanProcessor's export thread does not survive a fork.
 """
 
 import logging
 import os
-import threading
 from collections.abc import Sequence
 
 from django.http import HttpRequest
@@ -35,7 +33,6 @@ from opentelemetry.trace import Span
 from observability.logs import OtlpForwarder
 
 logger = logging.getLogger(__name__)
-_lock = threading.Lock()
 _provider: TracerProvider | None = None
 _log_provider = None
 
@@ -86,34 +83,32 @@ def _exporter() -> SpanExporter | None:
     return None
 
 
-def configure_tracing(*, service_instance: str, version: str, environment: str) -> TracerProvider | None:
+def configure_tracing(*, service_instance: str, version: str, environment: str) -> None:
     global _provider
-    with _lock:
-        if _provider is not None or os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
-            return _provider
-        attributes = {
-            SERVICE_INSTANCE_ID: service_instance,
-            SERVICE_VERSION: version,
-            DEPLOYMENT_ENVIRONMENT: environment,
-        }
-        if not os.environ.get("OTEL_SERVICE_NAME"):
-            attributes[SERVICE_NAME] = "tweetstack-web"
-        # The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
-        provider = TracerProvider(resource=Resource.create(attributes))
-        exporter = _exporter()
-        if exporter is not None:
-            provider.add_span_processor(BatchSpanProcessor(exporter))
-        trace.set_tracer_provider(provider)
-        if _exporter_name("OTEL_LOGS_EXPORTER") == "otlp":
-            _ship_logs(provider.resource)
-        # The stable HTTP and database conventions (http.request.method, url.path, db.system.name,
-        # db.namespace, ...) rather than the pre-2023 names; the instrumentations read this once, here.
-        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_SEMANTIC_CONVENTIONS)
-        DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS, request_hook=_server_address)
-        PsycopgInstrumentor().instrument(enable_commenter=False)
-        RedisInstrumentor().instrument()
-        _provider = provider
-        return provider
+    if os.environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return
+    attributes = {
+        SERVICE_INSTANCE_ID: service_instance,
+        SERVICE_VERSION: version,
+        DEPLOYMENT_ENVIRONMENT: environment,
+    }
+    if not os.environ.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = "tweetstack-web"
+    # The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG.
+    provider = TracerProvider(resource=Resource.create(attributes))
+    exporter = _exporter()
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter))
+    trace.set_tracer_provider(provider)
+    if _exporter_name("OTEL_LOGS_EXPORTER") == "otlp":
+        _ship_logs(provider.resource)
+    # The stable HTTP and database conventions (http.request.method, url.path, db.system.name,
+    # db.namespace, ...) rather than the pre-2023 names; the instrumentations read this once, here.
+    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_SEMANTIC_CONVENTIONS)
+    DjangoInstrumentor().instrument(excluded_urls=UNTRACED_URLS, request_hook=_server_address)
+    PsycopgInstrumentor().instrument(enable_commenter=False)
+    RedisInstrumentor().instrument()
+    _provider = provider
 
 
 def _server_address(span: Span, request: HttpRequest) -> None:

@@ -5,12 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from config.fragments import wants_fragment
-from config.ratelimits import rate_limited
 from tweets import services
 from tweets.models import Tweet
 from tweets.pages import page_of
 from tweets.views import back, safe_next, viewer_state
+from web.fragments import wants_fragment
+from web.ratelimits import rate_limited
 
 
 def _answer(request, tweet: Tweet, template: str, message: str | None):

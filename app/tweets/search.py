@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from observability import metrics
+from tweets import metrics
 from tweets.cursors import decode_cursor
 from tweets.models import Tweet
 from tweets.pages import TimelinePage, page_of

@@ -5,10 +5,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from config.responses import error_page
 from tweets import search
 from tweets.cursors import InvalidCursor
 from tweets.views import viewer_state
+from web.error_pages import error_page
 
 
 @require_safe

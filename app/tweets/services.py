@@ -10,8 +10,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from notifications import services as notifications
-from observability import metrics
-from tweets import fanout
+from tweets import fanout, metrics
 from tweets.entities import find_entities
 from tweets.images import ImageRejected, process_image
 from tweets.models import Hashtag, Like, Tweet

@@ -7,8 +7,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from config.ratelimits import rate_limited
-from config.responses import error_page
 from tweets import services, threads
 from tweets.cursors import InvalidCursor
 from tweets.entities import tag_name
@@ -16,6 +14,8 @@ from tweets.forms import TweetForm
 from tweets.models import Tweet
 from tweets.pages import TimelinePage
 from tweets.views import viewer_state
+from web.error_pages import error_page
+from web.ratelimits import rate_limited
 
 
 @require_safe

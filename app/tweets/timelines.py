@@ -16,9 +16,9 @@ from django.db import DatabaseError
 from django.db.models import QuerySet
 
 from config.cache import RedisUnavailable
-from observability.metrics import TIMELINE_CACHE
 from tweets import fanout, timeline_store
 from tweets.cursors import micros
+from tweets.metrics import TIMELINE_CACHE
 from tweets.models import Tweet
 from tweets.pages import TimelinePage, page_from, page_of, rows_by_id
 from tweets.timeline_store import Entry, Slice

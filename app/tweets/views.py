@@ -8,12 +8,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.selectors import user_by_username
-from config.ratelimits import rate_limited
-from config.responses import error_page
 from tweets import selectors, services
 from tweets.cursors import InvalidCursor
 from tweets.forms import TweetForm
 from tweets.models import Tweet
+from web.error_pages import error_page
+from web.ratelimits import rate_limited
 
 
 def _timeline(request, template: str, read, status: int = 200, **context):

@@ -12,9 +12,9 @@ from django.urls import reverse
 from accounts import services as account_services
 from config import breakers
 from config.cache import redis_call
-from observability.metrics import TIMELINE_CACHE
 from tests.factories import TweetFactory, UserFactory
 from tweets import fanout, selectors, services
+from tweets.metrics import TIMELINE_CACHE
 from tweets.models import TimelineChange, Tweet
 from tweets.timeline_store import home_key, user_key
 

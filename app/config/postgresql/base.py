@@ -3,7 +3,7 @@
 A stalled database (a partition, a paused server) costs a connect timeout per attempt, and one
 request may try several times (the session, the user, the view each ask for a connection): a page
 would take many timeouts to fail. After BREAKER_DB_FAIL_MAX connect timeouts in a row the breaker
-opens, and every connection attempt in this process fails at once, a 503 (config/responses.py), for
+opens, and every connection attempt in this process fails at once, a 503 (web/error_pages.py), for
 one cool-down; then one attempt probes the database. A refused connection (PostgreSQL restarting)
 fails at once by itself, is not counted, and costs no cool-down.
 """

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "ninja",
     "observability",
     "backups",
+    "readiness",
 ]
 
 MIDDLEWARE = [
@@ -171,7 +172,7 @@ IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=20_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
-# Abuse protection: "N/period" per scope and key (ip, user, username); see config/ratelimits.py.
+# Abuse protection: "N/period" per scope and key (ip, user, username); see web/ratelimits.py.
 RATE_LIMITS = {
     "login": {
         "ip": env.str("RATELIMIT_LOGIN_IP", default="30/m"),
@@ -219,17 +220,16 @@ TIMELINE_FANOUT_MAX_FOLLOWERS = env.int("TIMELINE_FANOUT_MAX_FOLLOWERS", default
 # A tweet's row as pages show it (tweets/pages.py), cached this long; its likes and delete evict it.
 TWEET_CACHE_SECONDS = env.int("TWEET_CACHE_SECONDS", default=300)
 
-# Observability: logs (config/settings/logging.py), metrics, traces and errors.
+# Observability: logs (config/settings/logging.py), metrics, traces and errors; each process starts
+# them once, through observability/bootstrap.py.
 from config.settings.logging import *  # noqa: E402, F403
 
 SERVICE_VERSION = importlib.metadata.version("tweetstack")
 DEPLOYMENT_ENVIRONMENT = env.str("DEPLOYMENT_ENVIRONMENT", default="development")
-# Set by gunicorn.conf.py: workers start tracing after the fork, not at import.
-TRACING_AFTER_FORK = env.bool("TRACING_AFTER_FORK", default=False)
-# Bucket bounds include the latency SLO threshold (0.3 s), so its ratio is exact.
 # Off only to measure what metrics cost (the benchmark's observability on/off comparison).
 if not env.bool("METRICS_ENABLED", default=True):
     MIDDLEWARE = [name for name in MIDDLEWARE if "Metrics" not in name and "prometheus" not in name]
+# Bucket bounds include the latency SLO threshold (0.3 s), so its ratio is exact.
 PROMETHEUS_LATENCY_BUCKETS = (
     0.005,
     0.01,
@@ -249,4 +249,4 @@ PROMETHEUS_LATENCY_BUCKETS = (
 # With a token set, /metrics answers only `Authorization: Bearer <token>`; nginx never routes it publicly.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
-CSRF_FAILURE_VIEW = "config.responses.csrf_failure"
+CSRF_FAILURE_VIEW = "web.error_pages.csrf_failure"

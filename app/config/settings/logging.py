@@ -1,4 +1,5 @@
-"""Logging integration: structlog for Django, gunicorn and libraries (the gunicorn config imports this too).
+"""Logging integration: one structlog renderer for Django, gunicorn and libraries (the gunicorn config
+imports this too); observability.bootstrap.start() configures structlog itself with SERVICE_INSTANCE_ID.
 
 LOG_FORMAT=json (production's default) prints one JSON object per line; console is the readable default.
 """
@@ -7,13 +8,12 @@ import logging
 import socket
 
 from config.settings.env import env
-from observability.logs import configure_structlog, logging_config
+from observability.logs import logging_config
 
 SERVICE_INSTANCE_ID = env.str("SERVICE_INSTANCE_ID", default=socket.gethostname())
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
-configure_structlog(SERVICE_INSTANCE_ID)
 LOGGING = logging_config(
     json_output=LOG_FORMAT == "json", level=LOG_LEVEL, service_instance=SERVICE_INSTANCE_ID
 )

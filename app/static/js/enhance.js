@@ -1,5 +1,5 @@
 // Progressive enhancement of like, repost and follow: a form marked data-enhance is submitted with
-// fetch, and the server's fragment (the button's new state, config/fragments.py) replaces the form, or
+// fetch, and the server's fragment (the button's new state, web/fragments.py) replaces the form, or
 // its closest [data-swap] container, without a navigation. Without this file the forms post and
 // redirect back as before; on any failure the form is submitted the ordinary way, so the user sees
 // the server's own answer (a rate limit, an expired session).

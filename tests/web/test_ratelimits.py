@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from prometheus_client import REGISTRY
 
-from observability.metrics import RATE_LIMIT_SCOPES
 from tests.factories import PASSWORD, TweetFactory
 from tweets.models import Like, Tweet
+from web.metrics import RATE_LIMIT_SCOPES
 
 pytestmark = pytest.mark.django_db
 # Limits per hour, not per minute: django-ratelimit's fixed windows end at a jittered second, and a window

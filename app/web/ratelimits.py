@@ -11,8 +11,8 @@ from django.conf import settings
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
-from config.responses import error_page
-from observability.metrics import RATE_LIMITED
+from web.error_pages import error_page
+from web.metrics import RATE_LIMITED
 
 # How each key of settings.RATE_LIMITS identifies the client (django-ratelimit key syntax).
 KEYS = {
