@@ -126,6 +126,7 @@ COPY stack/ /opt/tweetstack/stack/
 COPY monitoring/ /opt/tweetstack/monitoring/
 COPY nginx/ /opt/tweetstack/nginx/
 COPY terraform/*.tf /opt/tweetstack/terraform/
+COPY terraform/modules/ /opt/tweetstack/terraform/modules/
 COPY docs/runbooks/ /opt/tweetstack/docs/runbooks/
 COPY Dockerfile docker-compose.yml docker-compose.prod.yml ports.env /opt/tweetstack/
 # The checklist reads app/ beside itself, as in a checkout: the image's own code.

@@ -1,7 +1,8 @@
 """The repository's configs as their own tools read them: data, not text.
 
 Compose files with a YAML parser (merged as `docker compose -f a -f b` merges them: mappings key by
-key, `!reset` removes, `!override` replaces), Terraform with python-hcl2, Prometheus' rules with a
+key, `!reset` removes, `!override` replaces), Terraform with python-hcl2 (a module call with the module's
+defaults, as its resource gets them), Prometheus' rules with a
 YAML parser, Dockerfiles instruction by instruction, Python settings with ast, and the native stack
 from its registry (stack/registry.py).
 """
@@ -80,14 +81,77 @@ def _unquoted(value):
     return value
 
 
+TERRAFORM = REPO / "terraform"
+# Arguments of a module call that are Terraform's, not the module's inputs.
+_MODULE_META_ARGUMENTS = {"source", "version", "count", "for_each", "depends_on", "providers"}
+
+
+def _terraform_folder(folder: Path) -> dict[str, list]:
+    """Every top-level block of the folder's *.tf, by kind (resource, module, variable...)."""
+    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    blocks: dict[str, list] = {}
+    for path in sorted(folder.glob("*.tf")):
+        for kind, entries in hcl2.loads(path.read_text(), serialization_options=options).items():
+            blocks.setdefault(kind, []).extend(entries)
+    return blocks
+
+
+def _variable_reference(value) -> list[str] | None:
+    """The path of an expression that is one reference to an input variable (`var.a` or `var.a.b`)."""
+    if not (isinstance(value, str) and value.startswith("${var.") and value.endswith("}")):
+        return None
+    path = value.removeprefix("${var.").removesuffix("}").split(".")
+    return path if all(part.isidentifier() for part in path) else None
+
+
+def _resolved(value, inputs: dict):
+    """An argument of the module's resource with its variable references replaced by the inputs' values
+    (an optional attribute not given is null); any other expression stays as written."""
+    if isinstance(value, dict):
+        return {key: _resolved(item, inputs) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_resolved(item, inputs) for item in value]
+    path = _variable_reference(value)
+    if path is None:
+        return value
+    found = inputs.get(path[0])
+    for attribute in path[1:]:
+        found = found.get(attribute) if isinstance(found, dict) else None
+    return found
+
+
+def _module_containers(call: dict) -> dict[str, dict]:
+    """The docker_container resources of a local module with a call's inputs: its arguments over the
+    variables' defaults (null given to a `nullable = false` variable takes the default, as Terraform does)."""
+    module = _terraform_folder((TERRAFORM / call["source"]).resolve())
+    variables = {name: body for variable in module.get("variable", []) for name, body in variable.items()}
+    inputs = {name: body.get("default") for name, body in variables.items()}
+    for name, value in call.items():
+        defaulted = value is None and variables[name].get("nullable") is False
+        if name not in _MODULE_META_ARGUMENTS and not defaulted:
+            inputs[name] = value
+    return {
+        name: _resolved(arguments, inputs)
+        for resource in module.get("resource", [])
+        for name, arguments in resource.get("docker_container", {}).items()
+    }
+
+
 @functools.cache
 def terraform_containers() -> dict[str, dict]:
-    """docker_container resource name -> its arguments, from every terraform/*.tf."""
-    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    """Container -> the docker_container arguments that apply to it, from terraform/*.tf: a
+    `resource "docker_container"` by its name, and a call of a local module (modules/container) by the
+    call's name, its inputs put where the module's resource reads them. A counted call (the web replicas)
+    is one entry."""
+    root = _terraform_folder(TERRAFORM)
     containers = {}
-    for path in sorted((REPO / "terraform").glob("*.tf")):
-        for resource in hcl2.loads(path.read_text(), serialization_options=options).get("resource", []):
-            containers |= resource.get("docker_container", {})
+    for resource in root.get("resource", []):
+        containers |= resource.get("docker_container", {})
+    for calls in root.get("module", []):
+        for name, call in calls.items():
+            if str(call.get("source", "")).startswith(("./", "../")):
+                for arguments in _module_containers(call).values():
+                    containers[name] = arguments
     return containers
 
 

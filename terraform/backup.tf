@@ -10,63 +10,44 @@ locals {
   backup_status_file = "/srv/status/backup.json"
 }
 
-resource "docker_container" "backup" {
+module "backup" {
+  source   = "./modules/container"
   name     = "${var.project}-backup"
   hostname = "backup"
   image    = local.image_ids.backup
   command  = ["/bin/sh", "-c", "pgbackrest stanza-create && exec python /app/app/manage.py backup --every"]
-  env = [for key, value in merge(local.django_env, local.pgbackrest_env, {
+  env = merge(local.django_env, local.pgbackrest_env, {
     BACKUP_METHOD           = "pgbackrest"
     BACKUP_DIR              = "/backups"
     BACKUP_STATUS_FILE      = local.backup_status_file
     BACKUP_KEEP             = tostring(var.backup_keep)
     BACKUP_INTERVAL_SECONDS = tostring(var.backup_interval_seconds)
-  }) : "${key}=${value}"]
+  })
 
-  networks_advanced {
-    name = docker_network.back.id
-  }
-  volumes {
-    volume_name    = docker_volume.data["backups"].name
-    container_path = "/backups"
-  }
-  volumes {
-    volume_name    = docker_volume.data["backup-status"].name
-    container_path = dirname(local.backup_status_file)
-  }
-  volumes {
-    volume_name    = docker_volume.data["media"].name
-    container_path = "/srv/media"
-    read_only      = true
-  }
-  volumes {
-    volume_name    = docker_volume.data["pgdata"].name
-    container_path = "/var/lib/postgresql/data"
-    read_only      = true
-  }
-  dynamic "volumes" {
-    for_each = local.pgbackrest_volumes
-    content {
-      volume_name    = docker_volume.data[volumes.key].name
-      container_path = volumes.value
-    }
-  }
-  read_only = true
-  # The restore drill's scratch server restores into /tmp (noexec does not stop PostgreSQL's files).
+  networks_advanced = [{ name = docker_network.back.id }]
+  volumes = concat([
+    { volume_name = docker_volume.data["backups"].name, container_path = "/backups" },
+    { volume_name = docker_volume.data["backup-status"].name, container_path = dirname(local.backup_status_file) },
+    { volume_name = docker_volume.data["media"].name, container_path = "/srv/media", read_only = true },
+    { volume_name = docker_volume.data["pgdata"].name, container_path = "/var/lib/postgresql/data", read_only = true },
+    ], [for volume, path in local.pgbackrest_volumes : { volume_name = docker_volume.data[volume].name, container_path = path }],
+  )
+  # A read-only root (the module's default); the restore drill's scratch server restores into /tmp
+  # (noexec does not stop PostgreSQL's files).
   tmpfs = { "/tmp" = "rw,noexec,nosuid,size=1024m" }
 
   # Healthy while the last backup is younger than the interval plus an hour (the image's check).
-  healthcheck {
+  healthcheck = {
     test         = ["CMD", "python", "-c", "import json, os, sys, time; s = json.load(open(os.environ['BACKUP_STATUS_FILE'])); sys.exit(time.time() - s['backup_last_success_timestamp_seconds'] > int(os.environ['BACKUP_INTERVAL_SECONDS']) + 3600)"]
     interval     = "60s"
     timeout      = "5s"
     retries      = 1
     start_period = "10m"
   }
-  restart    = "unless-stopped"
-  memory     = 512
-  log_driver = "json-file"
-  log_opts   = local.log_opts
+  # Healthy once a backup is written, which the apply does not wait for.
+  wait         = false
+  memory       = 512
+  stop_timeout = null
 
-  depends_on = [docker_container.migrate, docker_container.postgres]
+  depends_on = [module.migrate, module.postgres]
 }

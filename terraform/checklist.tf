@@ -16,39 +16,33 @@ locals {
   ]
 }
 
-resource "docker_container" "checklist" {
-  name  = "${var.project}-checklist"
-  image = local.image_ids.checklist
+module "checklist" {
+  source = "./modules/container"
+  name   = "${var.project}-checklist"
+  image  = local.image_ids.checklist
   # In nginx's network namespace, so the site is checked as `localhost`, a host every replica
   # allows (the image's entrypoint adds it), whatever the public name is.
-  network_mode = "container:${docker_container.nginx.id}"
+  network_mode = "container:${module.nginx.id}"
   command      = concat(local.checklist_command, ["--every"])
-  env          = [for key, value in merge(local.django_env, { BACKUP_STATUS_FILE = local.backup_status_file }) : "${key}=${value}"]
+  env          = merge(local.django_env, { BACKUP_STATUS_FILE = local.backup_status_file })
 
-  volumes {
-    volume_name    = docker_volume.data["backup-status"].name
-    container_path = dirname(local.backup_status_file)
-  }
-  upload {
-    file    = "/etc/tweetstack/tls/ca.crt"
-    content = file(var.tls_ca_file)
-  }
+  volumes = [{ volume_name = docker_volume.data["backup-status"].name, container_path = dirname(local.backup_status_file) }]
+  uploads = { "/etc/tweetstack/tls/ca.crt" = file(var.tls_ca_file) }
   # Not read_only: the provider uploads the CA into the container's filesystem, which a read-only
-  # root refuses ("container rootfs is marked read-only").
-  tmpfs = { "/tmp" = "rw,noexec,nosuid,size=64m" }
+  # root refuses ("container rootfs is marked read-only"). /tmp: the module's tmpfs.
+  read_only = false
 
-  # Healthy while its scheduled runs keep finishing (the image's check).
-  healthcheck {
+  # Healthy while its scheduled runs keep finishing (the image's check), which the apply does not wait for.
+  healthcheck = {
     test         = ["CMD", "python", "-m", "checklist", "--healthcheck"]
     interval     = "60s"
     timeout      = "10s"
     retries      = 1
     start_period = "5m"
   }
-  restart    = "unless-stopped"
-  memory     = 256
-  log_driver = "json-file"
-  log_opts   = local.log_opts
+  wait         = false
+  memory       = 256
+  stop_timeout = null
 
-  depends_on = [docker_container.migrate, docker_container.nginx]
+  depends_on = [module.migrate, module.nginx]
 }

@@ -1,5 +1,6 @@
 # The tweet stack on one Docker host: shared settings, networks, volumes and images.
-# Loaded by terraform in this folder; services live in data.tf, web.tf, nginx.tf, monitoring.tf.
+# Loaded by terraform in this folder; services live in data.tf, web.tf, nginx.tf, backup.tf, checklist.tf and
+# monitoring.tf, each container a call of modules/container (the defaults every container shares).
 
 locals {
   repo = abspath("${path.module}/..")
@@ -46,11 +47,6 @@ locals {
 
   postgres_user = "tweetstack"
   postgres_db   = "tweetstack"
-
-  log_opts = {
-    "max-size" = "10m"
-    "max-file" = "3"
-  }
 }
 
 resource "docker_network" "front" {
@@ -141,36 +137,6 @@ resource "docker_image" "released" {
   keep_locally = true
 }
 
-# The images had a resource each before.
-moved {
-  from = docker_image.web
-  to   = docker_image.built["web"]
-}
-moved {
-  from = docker_image.nginx
-  to   = docker_image.built["nginx"]
-}
-moved {
-  from = docker_image.postgres
-  to   = docker_image.built["postgres"]
-}
-moved {
-  from = docker_image.backup
-  to   = docker_image.built["backup"]
-}
-moved {
-  from = docker_image.checklist
-  to   = docker_image.built["checklist"]
-}
-moved {
-  from = docker_image.otelcol
-  to   = docker_image.built["otelcol"]
-}
-moved {
-  from = docker_image.mtail
-  to   = docker_image.built["mtail"]
-}
-
 # --- images run as published.
 resource "docker_image" "pulled" {
   for_each = toset([
@@ -208,7 +174,7 @@ locals {
   # The checklist reads the configs of every runtime as well as the app.
   checklist_inputs_sha = sha1(join("", concat(
     [local.web_inputs_sha],
-    flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "docs/runbooks/*"] :
+    flatten([for pattern in ["checklist/**", "stack/**", "nginx/**", "monitoring/**", "terraform/*.tf", "terraform/modules/**", "docs/runbooks/*"] :
     [for f in sort(fileset(local.repo, pattern)) : filesha1("${local.repo}/${f}") if !strcontains(f, "__pycache__")]]),
     [for f in ["docker-compose.yml", "docker-compose.prod.yml", "ports.env"] : filesha1("${local.repo}/${f}")],
   )))

@@ -6,7 +6,7 @@ locals {
   nginx_conf_dir = "/etc/tweetstack/nginx"
   nginx_rendered = {
     "web-replicas.conf" = templatefile("${path.module}/templates/nginx-web-replicas.conf.tftpl", {
-      servers = [for container in docker_container.web : "${container.hostname}:${local.ports.web}"]
+      servers = [for web in module.web : "${web.hostname}:${local.ports.web}"]
     })
     # Plain HTTP (redirected to HTTPS by tls.conf, but /healthz) and HTTPS with HTTP/2.
     "listen-public.conf" = join("", [
@@ -45,67 +45,39 @@ locals {
   nginx_shared = { for name in fileset("${local.repo}/nginx", "*.conf") : name => file("${local.repo}/nginx/${name}") }
 }
 
-resource "docker_container" "nginx" {
+module "nginx" {
+  source   = "./modules/container"
   name     = "${var.project}-nginx"
   hostname = "nginx"
   image    = local.image_ids.nginx
 
-  dynamic "upload" {
-    for_each = merge(local.nginx_shared, local.nginx_rendered)
-    content {
-      file    = "${local.nginx_conf_dir}/${upload.key}"
-      content = upload.value
-    }
-  }
+  uploads = merge(
+    { for name, content in merge(local.nginx_shared, local.nginx_rendered) : "${local.nginx_conf_dir}/${name}" => content },
+    # Uploaded again, and nginx recreated, when the files change (a renewed certificate).
+    { for name, content in local.nginx_tls : "${local.nginx_tls_dir}/${name}" => content },
+  )
 
-  # Uploaded again, and nginx recreated, when the files change (a renewed certificate).
-  dynamic "upload" {
-    for_each = nonsensitive(toset(keys(local.nginx_tls)))
-    content {
-      file    = "${local.nginx_tls_dir}/${upload.value}"
-      content = local.nginx_tls[upload.value]
-    }
-  }
+  ports = [
+    { internal = local.ports.nginx, external = local.public_port, ip = var.public_bind_address },
+    { internal = local.ports.nginx_https, external = local.https_public_port, ip = var.public_bind_address },
+  ]
+  networks_advanced = [{ name = docker_network.front.id }, { name = docker_network.back.id, aliases = ["nginx"] }]
+  volumes = [
+    { volume_name = docker_volume.data["media"].name, container_path = "/srv/www/media", read_only = true },
+    { volume_name = docker_volume.data["nginx-logs"].name, container_path = "/srv/www/logs" },
+  ]
 
-  ports {
-    internal = local.ports.nginx
-    external = local.public_port
-    ip       = var.public_bind_address
-  }
-  ports {
-    internal = local.ports.nginx_https
-    external = local.https_public_port
-    ip       = var.public_bind_address
-  }
-  networks_advanced {
-    name = docker_network.front.id
-  }
-  networks_advanced {
-    name    = docker_network.back.id
-    aliases = ["nginx"]
-  }
-  volumes {
-    volume_name    = docker_volume.data["media"].name
-    container_path = "/srv/www/media"
-    read_only      = true
-  }
-  volumes {
-    volume_name    = docker_volume.data["nginx-logs"].name
-    container_path = "/srv/www/logs"
-  }
-
-  healthcheck {
+  healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.nginx_status}/stub_status"]
     interval     = "10s"
     timeout      = "3s"
     retries      = 3
     start_period = "10s"
   }
-  wait = true
   # SIGQUIT: nginx finishes the requests in flight before it exits.
-  stop_signal = "SIGQUIT"
-  restart     = "unless-stopped"
-  memory      = 256
-  log_driver  = "json-file"
-  log_opts    = local.log_opts
+  stop_signal  = "SIGQUIT"
+  memory       = 256
+  read_only    = false
+  tmpfs        = {}
+  stop_timeout = null
 }

@@ -22,10 +22,10 @@ output "internal_urls" {
 
 output "web_replicas" {
   description = "Names of the web containers behind nginx."
-  value       = docker_container.web[*].name
+  value       = module.web[*].name
 }
 
 output "checklist" {
   description = "The checklist's container and one run's command in it (`docker exec <container> <command...>`), as scripts/deploy.sh runs it after an apply."
-  value       = { container = docker_container.checklist.name, command = local.checklist_command }
+  value       = { container = module.checklist.name, command = local.checklist_command }
 }

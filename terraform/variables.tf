@@ -278,4 +278,8 @@ variable "alert_secrets" {
     condition     = alltrue([for value in values(var.alert_secrets) : value != "" && value == trimspace(value)])
     error_message = "alert_secrets values must not be empty or end in whitespace (Alertmanager sends the SMTP password file's bytes as they are)."
   }
+  validation {
+    condition     = var.alerting != "production" || toset(nonsensitive(keys(var.alert_secrets))) == local.alert_secret_names
+    error_message = "alerting = \"production\" needs alert_secrets with exactly: ${join(", ", sort(local.alert_secret_names))}."
+  }
 }

@@ -2,8 +2,9 @@
 # Loaded by `terraform init` in this folder; the provider is built locally by provider/build.sh.
 
 terraform {
-  # 1.7+: `terraform test` with mock_provider (tests/).
-  required_version = ">= 1.7.0"
+  # 1.7+: `terraform test` with mock_provider (tests/); 1.9+: validations that read other variables
+  # (alert_secrets against alerting, and modules/container's).
+  required_version = ">= 1.9.0"
 
   required_providers {
     docker = {

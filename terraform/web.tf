@@ -23,14 +23,15 @@ locals {
   web_names = [for index in range(var.web_replicas) : "${var.project}-web-${index}"]
 }
 
-resource "docker_container" "web" {
-  count = var.web_replicas
+module "web" {
+  source = "./modules/container"
+  count  = var.web_replicas
 
   name = local.web_names[count.index]
   # The name resolves on the stack's networks; nginx and Prometheus address the replica by it.
   hostname = local.web_names[count.index]
   image    = local.image_ids.web
-  env = [for key, value in merge(local.django_env, {
+  env = merge(local.django_env, {
     GUNICORN_BIND               = "0.0.0.0:${local.ports.web}"
     WEB_CONCURRENCY             = tostring(var.web_concurrency)
     GUNICORN_THREADS            = "2"
@@ -43,41 +44,26 @@ resource "docker_container" "web" {
     SENTRY_DSN                  = var.sentry_dsn
     # Written by the backup container, exported on /metrics (backup_last_success_timestamp_seconds).
     BACKUP_STATUS_FILE = local.backup_status_file
-  }) : "${key}=${value}"]
+  })
 
-  networks_advanced {
-    name = docker_network.front.id
-  }
-  networks_advanced {
-    name = docker_network.back.id
-  }
-  volumes {
-    volume_name    = docker_volume.data["media"].name
-    container_path = "/srv/media"
-  }
-  volumes {
-    volume_name    = docker_volume.data["backup-status"].name
-    container_path = dirname(local.backup_status_file)
-    read_only      = true
-  }
-  read_only = true
-  tmpfs     = { "/tmp" = "rw,noexec,nosuid,size=64m" }
+  networks_advanced = [{ name = docker_network.front.id }, { name = docker_network.back.id }]
+  volumes = [
+    { volume_name = docker_volume.data["media"].name, container_path = "/srv/media" },
+    { volume_name = docker_volume.data["backup-status"].name, container_path = dirname(local.backup_status_file), read_only = true },
+  ]
+  # A read-only root with a tmpfs /tmp (the multiprocess metrics' folder): the module's defaults.
 
-  healthcheck {
+  healthcheck = {
     test         = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.ports.web}/healthz', timeout=2)"]
     interval     = "10s"
     timeout      = "3s"
     retries      = 3
     start_period = "30s"
   }
-  wait         = true
   wait_timeout = 120
-  restart      = "unless-stopped"
   # gunicorn finishes requests in flight within its graceful timeout (20 s) on SIGTERM.
   stop_timeout = 30
   memory       = 768
-  log_driver   = "json-file"
-  log_opts     = local.log_opts
 
-  depends_on = [docker_container.migrate, docker_container.redis, docker_container.otelcol]
+  depends_on = [module.migrate, module.redis, module.otelcol]
 }

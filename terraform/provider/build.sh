@@ -25,7 +25,7 @@ die() { echo "build.sh: error: $*" >&2; exit 1; }
 log() { echo "build.sh: $*" >&2; }
 
 command -v terraform >/dev/null 2>&1 \
-  || die "terraform CLI not found on PATH (needed to use the provider mirror; install Terraform >= 1.7 for 'terraform test' with mock_provider)"
+  || die "terraform CLI not found on PATH (needed to use the provider mirror; install Terraform >= 1.9, as versions.tf requires)"
 
 # --- version: from the require line of go.mod, e.g. "v4.6.0+incompatible" -> 4.6.0
 raw_version="$(awk -v p="$upstream_path" '

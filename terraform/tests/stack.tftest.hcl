@@ -54,7 +54,7 @@ run "nginx_serves_https_from_the_given_files_and_the_checklist_verifies_it" {
   }
 
   assert {
-    condition     = jsonencode([for p in docker_container.nginx.ports : [p.internal, p.external]]) == jsonencode([[local.ports.nginx, local.ports.nginx], [local.ports.nginx_https, 443]])
+    condition     = jsonencode([for p in module.nginx.container.ports : [p.internal, p.external]]) == jsonencode([[local.ports.nginx, local.ports.nginx], [local.ports.nginx_https, 443]])
     error_message = "nginx must publish its plain and HTTPS listeners"
   }
 
@@ -64,12 +64,12 @@ run "nginx_serves_https_from_the_given_files_and_the_checklist_verifies_it" {
   }
 
   assert {
-    condition     = contains(docker_container.web[0].env, "DJANGO_CSRF_TRUSTED_ORIGINS=https://tweets.example.com")
+    condition     = contains(module.web[0].container.env, "DJANGO_CSRF_TRUSTED_ORIGINS=https://tweets.example.com")
     error_message = "the trusted origin is the HTTPS site (no port on 443)"
   }
 
   assert {
-    condition     = jsonencode(slice(docker_container.checklist.command, 3, 9)) == jsonencode(["--url", "https://localhost:${local.ports.nginx_https}", "--server-name", "tweets.example.com", "--ca-file", "/etc/tweetstack/tls/ca.crt"])
+    condition     = jsonencode(slice(module.checklist.container.command, 3, 9)) == jsonencode(["--url", "https://localhost:${local.ports.nginx_https}", "--server-name", "tweets.example.com", "--ca-file", "/etc/tweetstack/tls/ca.crt"])
     error_message = "the checklist must check the HTTPS site, verified for allowed_hosts[0]"
   }
 }
@@ -82,7 +82,7 @@ run "three_replicas_behind_nginx_and_prometheus" {
   }
 
   assert {
-    condition     = length(docker_container.web) == 3
+    condition     = length(module.web) == 3
     error_message = "web_replicas = 3 must plan 3 web containers"
   }
 
@@ -92,7 +92,7 @@ run "three_replicas_behind_nginx_and_prometheus" {
   }
 
   assert {
-    condition = toset([for u in docker_container.nginx.upload : u.file]) == toset([
+    condition = toset([for u in module.nginx.container.upload : u.file]) == toset([
       "/etc/tweetstack/nginx/nginx.conf", "/etc/tweetstack/nginx/proxy.conf", "/etc/tweetstack/nginx/security-headers.conf",
       "/etc/tweetstack/nginx/web-replicas.conf", "/etc/tweetstack/nginx/listen-public.conf",
       "/etc/tweetstack/nginx/listen-internal.conf", "/etc/tweetstack/nginx/limits.conf",
@@ -143,7 +143,7 @@ run "one_replica" {
   }
 
   assert {
-    condition     = length(docker_container.web) == 1
+    condition     = length(module.web) == 1
     error_message = "web_replicas = 1 must plan 1 web container"
   }
 
@@ -162,12 +162,12 @@ run "every_container_is_bounded_and_checked" {
   command = plan
 
   assert {
-    condition = alltrue([for c in concat(docker_container.web, [
-      docker_container.postgres, docker_container.redis, docker_container.nginx, docker_container.otelcol,
-      docker_container.jaeger, docker_container.prometheus, docker_container.alertmanager, docker_container.alert_sink,
-      docker_container.loki, docker_container.grafana, docker_container.postgres_exporter,
-      docker_container.redis_exporter, docker_container.nginx_exporter, docker_container.mtail,
-      docker_container.node_exporter,
+    condition = alltrue([for c in concat(module.web[*].container, [
+      module.postgres.container, module.redis.container, module.nginx.container, module.otelcol.container,
+      module.jaeger.container, module.prometheus.container, module.alertmanager.container, module.alert_sink.container,
+      module.loki.container, module.grafana.container, module.postgres_exporter.container,
+      module.redis_exporter.container, module.nginx_exporter.container, module.mtail.container,
+      module.node_exporter.container,
     ]) : c.memory > 0 && c.restart == "unless-stopped" && c.log_opts["max-size"] == "10m" && length(c.healthcheck) == 1 && c.wait])
     error_message = "every long-running container needs a memory limit, restart policy, capped logs, a healthcheck and wait"
   }
@@ -178,7 +178,7 @@ run "every_container_is_bounded_and_checked" {
   }
 
   assert {
-    condition     = docker_container.migrate.attach && !docker_container.migrate.must_run
+    condition     = module.migrate.container.attach && !module.migrate.container.must_run
     error_message = "migrations must run once, to completion, before the replicas"
   }
 }
@@ -191,17 +191,17 @@ run "backups_are_scheduled_and_their_status_reaches_the_replicas" {
   }
 
   assert {
-    condition     = contains(docker_container.backup.env, "BACKUP_INTERVAL_SECONDS=3600") && contains(docker_container.backup.env, "BACKUP_STATUS_FILE=/srv/status/backup.json")
+    condition     = contains(module.backup.container.env, "BACKUP_INTERVAL_SECONDS=3600") && contains(module.backup.container.env, "BACKUP_STATUS_FILE=/srv/status/backup.json")
     error_message = "the backup container must run on the interval and write the status file"
   }
 
   assert {
-    condition     = alltrue([for web in docker_container.web : contains(web.env, "BACKUP_STATUS_FILE=/srv/status/backup.json") && anytrue([for v in web.volumes : v.volume_name == "tweetstack-backup-status" && v.read_only == true])])
+    condition     = alltrue([for web in module.web[*].container : contains(web.env, "BACKUP_STATUS_FILE=/srv/status/backup.json") && anytrue([for v in web.volumes : v.volume_name == "tweetstack-backup-status" && v.read_only == true])])
     error_message = "every replica must read the backup status volume (read-only) at the same path"
   }
 
   assert {
-    condition     = docker_container.backup.memory > 0 && docker_container.backup.restart == "unless-stopped" && length(docker_container.backup.healthcheck) == 1
+    condition     = module.backup.container.memory > 0 && module.backup.container.restart == "unless-stopped" && length(module.backup.container.healthcheck) == 1
     error_message = "the backup container needs a memory limit, a restart policy and a healthcheck"
   }
 }
@@ -210,17 +210,17 @@ run "mtail_reads_nginx_s_access_log_and_node_exporter_the_data_volume" {
   command = plan
 
   assert {
-    condition     = local.nginx_rendered["access-log.conf"] == "access_log logs/access.log json;\n" && anytrue([for v in docker_container.nginx.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/srv/www/logs"])
+    condition     = local.nginx_rendered["access-log.conf"] == "access_log logs/access.log json;\n" && anytrue([for v in module.nginx.container.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/srv/www/logs"])
     error_message = "nginx must write its access log under its prefix (/srv/www) on the nginx-logs volume"
   }
 
   assert {
-    condition     = anytrue([for v in docker_container.mtail.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/var/log/nginx" && v.read_only == true]) && contains(docker_container.mtail.command, "/var/log/nginx/access.log")
+    condition     = anytrue([for v in module.mtail.container.volumes : v.volume_name == "tweetstack-nginx-logs" && v.container_path == "/var/log/nginx" && v.read_only == true]) && contains(module.mtail.container.command, "/var/log/nginx/access.log")
     error_message = "mtail must read nginx's access log from the shared volume, read-only"
   }
 
   assert {
-    condition     = anytrue([for v in docker_container.node_exporter.volumes : v.volume_name == "tweetstack-pgdata" && v.container_path == "/data/pgdata" && v.read_only == true])
+    condition     = anytrue([for v in module.node_exporter.container.volumes : v.volume_name == "tweetstack-pgdata" && v.container_path == "/data/pgdata" && v.read_only == true])
     error_message = "node-exporter must mount the PostgreSQL volume read-only under /data"
   }
 
@@ -311,12 +311,12 @@ run "alerts_go_to_the_sink_by_default" {
   }
 
   assert {
-    condition     = [for u in docker_container.alertmanager.upload : u.file] == ["/etc/alertmanager/alertmanager.yml"]
+    condition     = [for u in module.alertmanager.container.upload : u.file] == ["/etc/alertmanager/alertmanager.yml"]
     error_message = "without production alerting, Alertmanager gets its config and no credentials"
   }
 
   assert {
-    condition     = [for n in docker_container.alertmanager.networks_advanced : n.name] == ["back-network"]
+    condition     = [for n in module.alertmanager.container.networks_advanced : n.name] == ["back-network"]
     error_message = "the sink needs no way out: Alertmanager stays on the internal back network only"
   }
 }
@@ -336,7 +336,7 @@ run "production_alerting_uploads_the_production_receivers_and_their_credentials"
   }
 
   assert {
-    condition = toset([for u in docker_container.alertmanager.upload : u.file]) == toset([
+    condition = toset([for u in module.alertmanager.container.upload : u.file]) == toset([
       "/etc/alertmanager/alertmanager.yml",
       "/etc/alertmanager/secrets/pagerduty_routing_key", "/etc/alertmanager/secrets/slack_webhook_url",
       "/etc/alertmanager/secrets/smtp_password", "/etc/alertmanager/secrets/watchdog_token",
@@ -345,7 +345,7 @@ run "production_alerting_uploads_the_production_receivers_and_their_credentials"
   }
 
   assert {
-    condition     = toset([for n in docker_container.alertmanager.networks_advanced : n.name]) == toset(["back-network", "ops-network"])
+    condition     = toset([for n in module.alertmanager.container.networks_advanced : n.name]) == toset(["back-network", "ops-network"])
     error_message = "production receivers need the ops network's way out besides the internal back network"
   }
 }
@@ -358,7 +358,7 @@ run "production_alerting_without_every_credential_is_refused" {
     alert_secrets = { pagerduty_routing_key = "test-routing-key" }
   }
 
-  expect_failures = [docker_container.alertmanager]
+  expect_failures = [var.alert_secrets]
 }
 
 run "an_unknown_alerting_mode_is_refused" {

@@ -2,7 +2,7 @@
 
 import pytest
 
-from checklist import configuration, operations, security
+from checklist import configs, configuration, operations, security
 from checklist.__main__ import alert_threshold
 from checklist.core import FAIL, PASS, WARN, Deployment, HttpResponse
 
@@ -38,6 +38,16 @@ GOOD_HEADERS = [
 def test_the_repository_s_configs_pass(check):
     result = check(None)
     assert result.status == PASS, result.checked
+
+
+def test_a_terraform_container_without_a_healthcheck_or_a_restart_policy_fails(monkeypatch):
+    containers = configs.terraform_containers() | {
+        "web": configs.terraform_containers()["web"] | {"restart": "no", "healthcheck": [{"test": ["NONE"]}]}
+    }
+    monkeypatch.setattr(configs, "terraform_containers", lambda: containers)
+    for check in (configuration.healthchecks, configuration.restart_policy):
+        result = check(None)
+        assert result.status == FAIL and "Terraform web" in result.checked, result.checked
 
 
 def test_strict_headers_pass_and_an_inline_csp_or_a_duplicate_fails():

@@ -85,8 +85,8 @@ def test_dockerignore_keeps_secrets_state_and_tooling_out():
     # The app's build inputs, what the checklist stage reads (the configs as deployed) and the backup stage.
     assert {line for line in lines if line.startswith("!")} == {
         "!pyproject.toml", "!uv.lock", "!app/", "!checklist/", "!stack/", "!monitoring/", "!terraform/*.tf",
-        "!docs/runbooks/", "!nginx/", "!Dockerfile", "!docker-compose.yml", "!docker-compose.prod.yml",
-        "!ports.env", "!postgres/",  # pgBackRest's settings, for the backup stage
+        "!terraform/modules/", "!docs/runbooks/", "!nginx/", "!Dockerfile", "!docker-compose.yml",
+        "!docker-compose.prod.yml", "!ports.env", "!postgres/",  # pgBackRest's settings, for the backup stage
     }  # fmt: skip
     assert "**/.env" in lines
 

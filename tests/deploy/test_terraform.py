@@ -46,8 +46,9 @@ def test_custom_checkov_policies_pass_for_every_docker_resource(checkov):
     evaluated = {c["check_id"] for c in results["passed_checks"] + results["skipped_checks"]}
     policy_ids = {re.search(r"id: (\S+)", p.read_text()).group(1) for p in POLICIES.glob("*.yaml")}
     assert evaluated == policy_ids, f"policies that matched no resource: {policy_ids - evaluated}"
-    # Replicas are expanded by count: each is checked.
-    assert any(c["resource"] == "docker_container.web[1]" for c in results["passed_checks"])
+    # Every container is modules/container's resource, checked with its call's values, and the replicas
+    # are expanded by the call's count: each is checked.
+    assert any(c["resource"] == "module.web[1].docker_container.this" for c in results["passed_checks"])
 
 
 def test_custom_checkov_policies_reject_an_insecure_stack(checkov):
@@ -62,6 +63,9 @@ def test_custom_checkov_policies_reject_an_insecure_stack(checkov):
         ("CKV2_TWEETSTACK_5", "docker_image.app"),  # latest
         ("CKV2_TWEETSTACK_5", "docker_image.untagged"),  # no tag
         ("CKV2_TWEETSTACK_7", "docker_container.bad"),  # no restart policy
+        # Through modules/container, with the call's values.
+        ("CKV2_TWEETSTACK_2", "module.bad_through_module.docker_container.this"),  # host network
+        ("CKV2_TWEETSTACK_7", "module.bad_through_module.docker_container.this"),  # no restart policy
     }
     assert expected <= failed, expected - failed
 

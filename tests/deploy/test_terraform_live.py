@@ -24,13 +24,26 @@ NOT_BUILDABLE = {"grafana", "loki"}
 
 
 def containers_in_config() -> list[str]:
-    names = []
+    """The address of every container: a call of modules/container (every replica of a counted call)."""
+    import hcl2
+
+    options = hcl2.SerializationOptions(with_comments=False, explicit_blocks=False, strip_string_quotes=True)
+    addresses = []
     for path in sorted(TERRAFORM_DIR.glob("*.tf")):
-        names += re.findall(r'^resource "docker_container" "(\w+)"', path.read_text(), re.MULTILINE)
-    return [name for name in names if name not in NOT_BUILDABLE]
+        config = hcl2.loads(path.read_text(), serialization_options=options)
+        for calls in config.get("module", []):
+            addresses += [
+                f"module.{name}"
+                for name, call in calls.items()
+                if call["source"] == "./modules/container" and name not in NOT_BUILDABLE
+            ]
+        for resource in config.get("resource", []):
+            names = resource.get("docker_container", {})
+            addresses += [f"docker_container.{name}" for name in names if name not in NOT_BUILDABLE]
+    return addresses
 
 
-TARGETS = [f"-target=docker_container.{name}" for name in containers_in_config()]
+TARGETS = [f"-target={address}" for address in containers_in_config()]
 
 
 class TerraformDeployment:
