@@ -23,7 +23,6 @@ module "postgres" {
   healthcheck = {
     test         = ["CMD-SHELL", "pg_isready -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\" -h 127.0.0.1"]
     interval     = "5s"
-    timeout      = "3s"
     retries      = 10
     start_period = "20s"
   }
@@ -47,7 +46,6 @@ module "redis" {
   healthcheck = {
     test     = ["CMD", "redis-cli", "ping"]
     interval = "5s"
-    timeout  = "3s"
     retries  = 10
   }
   memory       = 320

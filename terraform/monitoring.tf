@@ -58,9 +58,6 @@ module "otelcol" {
   volumes           = [{ volume_name = docker_volume.data["otel-logs"].name, container_path = "/var/lib/otelcol/logs" }]
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.otelcol_health}/"]
-    interval     = "10s"
-    timeout      = "3s"
-    retries      = 3
     start_period = "20s"
   }
   memory       = 512
@@ -82,9 +79,6 @@ module "jaeger" {
   networks_advanced = [{ name = docker_network.back.id, aliases = ["jaeger"] }]
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.jaeger_health}/"]
-    interval     = "10s"
-    timeout      = "3s"
-    retries      = 3
     start_period = "20s"
   }
   memory       = 1024
@@ -115,9 +109,6 @@ module "prometheus" {
   volumes           = [{ volume_name = docker_volume.data["prometheus-data"].name, container_path = "/prometheus" }]
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.prometheus}/-/ready"]
-    interval     = "10s"
-    timeout      = "3s"
-    retries      = 3
     start_period = "20s"
   }
   memory       = 1024
@@ -151,10 +142,7 @@ module "alertmanager" {
   )
   volumes = [{ volume_name = docker_volume.data["alertmanager-data"].name, container_path = "/alertmanager" }]
   healthcheck = {
-    test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.alertmanager}/-/ready"]
-    interval = "10s"
-    timeout  = "3s"
-    retries  = 3
+    test = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.alertmanager}/-/ready"]
   }
   memory       = 128
   read_only    = false
@@ -175,10 +163,7 @@ module "alert_sink" {
     "/opt/stack/receivers.yml" = file("${local.repo}/monitoring/alertmanager/receivers.yml")
   }
   healthcheck = {
-    test     = ["CMD", "python", "/opt/stack/alert_sink.py", "--receivers", "/opt/stack/receivers.yml", "--check"]
-    interval = "10s"
-    timeout  = "3s"
-    retries  = 3
+    test = ["CMD", "python", "/opt/stack/alert_sink.py", "--receivers", "/opt/stack/receivers.yml", "--check"]
   }
   memory       = 64
   read_only    = false
@@ -197,8 +182,6 @@ module "loki" {
   volumes           = [{ volume_name = docker_volume.data["loki-data"].name, container_path = "/loki" }]
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.loki}/ready"]
-    interval     = "10s"
-    timeout      = "3s"
     retries      = 5
     start_period = "30s"
   }
@@ -231,8 +214,6 @@ module "grafana" {
   volumes           = [{ volume_name = docker_volume.data["grafana-data"].name, container_path = "/var/lib/grafana" }]
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.grafana}/api/health"]
-    interval     = "10s"
-    timeout      = "3s"
     retries      = 5
     start_period = "30s"
   }
@@ -257,7 +238,6 @@ module "postgres_exporter" {
     test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.postgres_exporter}/metrics"]
     interval = "15s"
     timeout  = "5s"
-    retries  = 3
   }
   memory       = 64
   read_only    = false
@@ -276,8 +256,6 @@ module "redis_exporter" {
   healthcheck = {
     test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.redis_exporter}/health"]
     interval = "15s"
-    timeout  = "3s"
-    retries  = 3
   }
   memory       = 64
   read_only    = false
@@ -297,8 +275,6 @@ module "nginx_exporter" {
   healthcheck = {
     test     = ["CMD", "/usr/bin/nginx-prometheus-exporter", "--version"]
     interval = "30s"
-    timeout  = "3s"
-    retries  = 3
   }
   memory       = 64
   read_only    = false
@@ -322,8 +298,6 @@ module "mtail" {
   healthcheck = {
     test     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.ports.mtail}/metrics', timeout=2)"]
     interval = "15s"
-    timeout  = "3s"
-    retries  = 3
   }
   memory       = 64
   read_only    = false
@@ -352,8 +326,6 @@ module "node_exporter" {
   healthcheck = {
     test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.node_exporter}/metrics"]
     interval = "15s"
-    timeout  = "3s"
-    retries  = 3
   }
   memory       = 64
   read_only    = false
@@ -377,8 +349,6 @@ module "blackbox_exporter" {
   healthcheck = {
     test     = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.blackbox_exporter}/-/healthy"]
     interval = "15s"
-    timeout  = "3s"
-    retries  = 3
   }
   memory = 64
   # Not read_only: the provider uploads the config into the container's filesystem, which a read-only

@@ -69,9 +69,6 @@ module "nginx" {
 
   healthcheck = {
     test         = ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:${local.ports.nginx_status}/stub_status"]
-    interval     = "10s"
-    timeout      = "3s"
-    retries      = 3
     start_period = "10s"
   }
   # SIGQUIT: nginx finishes the requests in flight before it exits.

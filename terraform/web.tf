@@ -55,9 +55,6 @@ module "web" {
 
   healthcheck = {
     test         = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${local.ports.web}/healthz', timeout=2)"]
-    interval     = "10s"
-    timeout      = "3s"
-    retries      = 3
     start_period = "30s"
   }
   wait_timeout = 120

@@ -2,6 +2,10 @@
 # a memory limit and a healthcheck (both required), a read-only root with a /tmp tmpfs, a stop timeout.
 # Loaded by the module "<service>" calls of terraform/ (data.tf, web.tf, nginx.tf, ...); see variables.tf.
 
+locals {
+  checked = var.healthcheck.test[0] != "NONE"
+}
+
 resource "docker_container" "this" {
   name       = var.name
   hostname   = var.hostname
@@ -48,10 +52,11 @@ resource "docker_container" "this" {
   tmpfs     = length(var.tmpfs) > 0 ? var.tmpfs : null
 
   healthcheck {
-    test         = var.healthcheck.test
-    interval     = var.healthcheck.interval
-    timeout      = var.healthcheck.timeout
-    retries      = var.healthcheck.retries
+    test = var.healthcheck.test
+    # A NONE check has no timings: a one-shot container's exit code is its health.
+    interval     = local.checked ? var.healthcheck.interval : null
+    timeout      = local.checked ? var.healthcheck.timeout : null
+    retries      = local.checked ? var.healthcheck.retries : null
     start_period = var.healthcheck.start_period
   }
   wait         = var.wait

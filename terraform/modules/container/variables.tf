@@ -54,12 +54,12 @@ variable "memory" {
 }
 
 variable "healthcheck" {
-  description = "The healthcheck (required): test as Docker takes it ([\"CMD\", ...] or [\"CMD-SHELL\", \"...\"]), durations such as \"10s\"; [\"NONE\"] only for a one-shot container (must_run = false), whose exit code is its health."
+  description = "The healthcheck (required): test as Docker takes it ([\"CMD\", ...] or [\"CMD-SHELL\", \"...\"]), durations such as \"10s\" (by default every 10 s, 3 s to answer, unhealthy after 3 failures); [\"NONE\"] only for a one-shot container (must_run = false), whose exit code is its health."
   type = object({
     test         = list(string)
-    interval     = optional(string)
-    timeout      = optional(string)
-    retries      = optional(number)
+    interval     = optional(string, "10s")
+    timeout      = optional(string, "3s")
+    retries      = optional(number, 3)
     start_period = optional(string)
   })
 
