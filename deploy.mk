@@ -9,7 +9,12 @@ ALERTING ?= sink
 ifneq ($(filter-out sink production,$(ALERTING)),)
 $(error ALERTING=$(ALERTING): use sink (the alert-sink log, the default) or production)
 endif
-COMPOSE_PROD := $(COMPOSE_BASE) -f docker-compose.prod.yml $(if $(filter production,$(ALERTING)),-f docker-compose.alerting.yml)
+# OFFSITE=s3 adds pgBackRest's second repository, off the host over S3 (docker-compose.offsite.yml).
+OFFSITE ?= none
+ifneq ($(filter-out none s3,$(OFFSITE)),)
+$(error OFFSITE=$(OFFSITE): use none (the default) or s3)
+endif
+COMPOSE_PROD := $(COMPOSE_BASE) -f docker-compose.prod.yml $(if $(filter production,$(ALERTING)),-f docker-compose.alerting.yml) $(if $(filter s3,$(OFFSITE)),-f docker-compose.offsite.yml)
 # terraform/provider/build.sh prints the CLI config that installs the docker provider from its local mirror.
 TERRAFORM := eval "$$(terraform/provider/build.sh)" && terraform -chdir=terraform
 
@@ -36,7 +41,7 @@ down: ## stop the development or production stack (volumes are kept)
 logs: ## follow the Compose stack's logs
 	$(COMPOSE_PROD) logs -f --tail=100
 
-prod-up: .env ## production stack behind nginx: make prod-up WEB_REPLICAS=3 [ALERTING=production]
+prod-up: .env ## production stack behind nginx: make prod-up WEB_REPLICAS=3 [ALERTING=production] [OFFSITE=s3]
 	WEB_REPLICAS=$(WEB_REPLICAS) $(COMPOSE_PROD) up -d --build --wait --remove-orphans
 
 prod-ps: ## list the Compose stack's containers and their health
