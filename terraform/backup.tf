@@ -24,7 +24,7 @@ module "backup" {
     BACKUP_INTERVAL_SECONDS = tostring(var.backup_interval_seconds)
   })
 
-  networks_advanced = [{ name = docker_network.back.id }]
+  networks_advanced = concat([{ name = docker_network.back.id }], local.offsite_networks)
   volumes = concat([
     { volume_name = docker_volume.data["backups"].name, container_path = "/backups" },
     { volume_name = docker_volume.data["backup-status"].name, container_path = dirname(local.backup_status_file) },

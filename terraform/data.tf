@@ -15,7 +15,7 @@ module "postgres" {
     POSTGRES_DB       = local.postgres_db
     POSTGRES_PASSWORD = var.postgres_password
   })
-  networks_advanced = [{ name = docker_network.back.id, aliases = ["postgres"] }]
+  networks_advanced = concat([{ name = docker_network.back.id, aliases = ["postgres"] }], local.offsite_networks)
   volumes = concat(
     [{ volume_name = docker_volume.data["pgdata"].name, container_path = "/var/lib/postgresql/data" }],
     [for volume, path in local.pgbackrest_volumes : { volume_name = docker_volume.data[volume].name, container_path = path }],

@@ -64,6 +64,12 @@ resource "docker_network" "ops" {
   name = "${var.project}-ops"
 }
 
+# The off-host copy's way out, for the repository's writers only (var.offsite_repository).
+resource "docker_network" "offsite" {
+  count = local.offsite ? 1 : 0
+  name  = "${var.project}-offsite"
+}
+
 resource "docker_volume" "data" {
   for_each = toset(["pgdata", "pgsocket", "pgbackrest", "media", "backups", "backup-status", "otel-logs", "nginx-logs", "prometheus-data", "alertmanager-data", "grafana-data", "loki-data"])
   name     = "${var.project}-${each.key}"
@@ -151,7 +157,7 @@ resource "docker_image" "pulled" {
 locals {
   # pgBackRest's options (postgres/pgbackrest.conf, in both images, holds the shared ones) for the
   # server's archive-push, the backup job and a restore: as docker-compose.yml's x-pgbackrest-env.
-  pgbackrest_env = {
+  pgbackrest_env = merge({
     PGBACKREST_CONFIG            = "/etc/tweetstack/postgres/pgbackrest.conf"
     PGBACKREST_STANZA            = "tweetstack"
     PGBACKREST_REPO1_PATH        = "/var/lib/pgbackrest"
@@ -161,7 +167,26 @@ locals {
     PGBACKREST_PG1_SOCKET_PATH   = "/var/run/postgresql"
     PGBACKREST_PG1_USER          = local.postgres_user
     PGBACKREST_LOCK_PATH         = "/tmp/pgbackrest"
-  }
+  }, local.offsite_env)
+  # The off-host copy (var.offsite_repository): pgBackRest's own REPO2 options, as the native stack
+  # and docker-compose.offsite.yml give them.
+  offsite = nonsensitive(var.offsite_repository != null)
+  offsite_env = local.offsite ? {
+    PGBACKREST_REPO2_TYPE           = "s3"
+    PGBACKREST_REPO2_S3_ENDPOINT    = var.offsite_repository.endpoint
+    PGBACKREST_REPO2_S3_BUCKET      = var.offsite_repository.bucket
+    PGBACKREST_REPO2_S3_REGION      = var.offsite_repository.region
+    PGBACKREST_REPO2_S3_KEY         = var.offsite_repository.key
+    PGBACKREST_REPO2_S3_KEY_SECRET  = var.offsite_repository.key_secret
+    PGBACKREST_REPO2_CIPHER_TYPE    = "aes-256-cbc"
+    PGBACKREST_REPO2_CIPHER_PASS    = var.offsite_repository.cipher_pass
+    PGBACKREST_REPO2_PATH           = var.offsite_repository.path
+    PGBACKREST_REPO2_S3_URI_STYLE   = var.offsite_repository.uri_style
+    PGBACKREST_REPO2_STORAGE_PORT   = tostring(var.offsite_repository.port)
+    PGBACKREST_REPO2_RETENTION_FULL = tostring(var.offsite_repository.retention_full)
+  } : {}
+  # The repository's two writers (the server's archive-push, the backup job) reach the store this way.
+  offsite_networks = [for network in docker_network.offsite : { name = network.id }]
   # The volumes the server and the backup job share: pgBackRest talks to the server over its socket,
   # and the repository holds the archived WAL and the backups.
   pgbackrest_volumes = { pgsocket = "/var/run/postgresql", pgbackrest = "/var/lib/pgbackrest" }

@@ -224,6 +224,33 @@ variable "registry_address" {
   default     = ""
 }
 
+variable "offsite_repository" {
+  description = "pgBackRest's second repository, off the host on an S3 store (as docker-compose.offsite.yml): endpoint (the store's host name), bucket, region, key and key_secret, cipher_pass (the copy's own passphrase; keep it off the host too); optional path, uri_style (host or path), port, retention_full. The store's certificate is verified against the images' CA bundle. Null: no off-host copy."
+  type = object({
+    endpoint       = string
+    bucket         = string
+    region         = string
+    key            = string
+    key_secret     = string
+    cipher_pass    = string
+    path           = optional(string, "/tweetstack")
+    uri_style      = optional(string, "host")
+    port           = optional(number, 443)
+    retention_full = optional(number, 2)
+  })
+  default   = null
+  sensitive = true
+
+  validation {
+    condition     = var.offsite_repository == null ? true : contains(["host", "path"], var.offsite_repository.uri_style)
+    error_message = "offsite_repository.uri_style is host (bucket.endpoint) or path (endpoint/bucket)."
+  }
+  validation {
+    condition     = var.offsite_repository == null ? true : length(var.offsite_repository.cipher_pass) >= 16
+    error_message = "offsite_repository.cipher_pass must be at least 16 characters."
+  }
+}
+
 variable "backup_build_args" {
   description = "Further build arguments of the backup image, e.g. POSTGRES_CLIENT_APT_SOURCE and POSTGRES_CLIENT_APT_KEY_URL where PGDG cannot be reached (see the Dockerfile's backup stage)."
   type        = map(string)

@@ -16,6 +16,12 @@ override_resource {
   values          = { id = "ops-network" }
 }
 
+override_resource {
+  target          = docker_network.offsite
+  override_during = plan
+  values          = { id = "offsite-network" }
+}
+
 variables {
   django_secret_key      = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ"
   postgres_password      = "test-postgres-password"
@@ -420,4 +426,65 @@ run "a_release_image_of_no_known_name_is_refused" {
   }
 
   expect_failures = [var.release_images]
+}
+
+run "no_offsite_repository_no_way_out_for_the_database" {
+  command = plan
+
+  assert {
+    condition     = length(docker_network.offsite) == 0 && !anytrue([for item in module.postgres.container.env : startswith(item, "PGBACKREST_REPO2_")])
+    error_message = "without offsite_repository there is no second repository and no offsite network"
+  }
+  assert {
+    condition     = [for n in module.postgres.container.networks_advanced : n.name] == ["back-network"]
+    error_message = "the database must stay on the internal network only"
+  }
+}
+
+run "the_offsite_repository_reaches_both_writers_with_a_way_out" {
+  command = plan
+
+  variables {
+    offsite_repository = {
+      endpoint    = "s3.eu-west-1.amazonaws.com"
+      bucket      = "tweetstack-backups"
+      region      = "eu-west-1"
+      key         = "test-key"
+      key_secret  = "test-key-secret"
+      cipher_pass = "test-offsite-cipher-pass"
+    }
+  }
+
+  assert {
+    condition = alltrue([for container in [module.postgres.container, module.backup.container] : alltrue([
+      for item in ["PGBACKREST_REPO2_TYPE=s3", "PGBACKREST_REPO2_S3_BUCKET=tweetstack-backups", "PGBACKREST_REPO2_CIPHER_TYPE=aes-256-cbc", "PGBACKREST_REPO2_PATH=/tweetstack", "PGBACKREST_REPO2_STORAGE_PORT=443", "PGBACKREST_REPO1_PATH=/var/lib/pgbackrest"] :
+      contains(nonsensitive(container.env), item)
+    ])])
+    error_message = "the server and the backup job must both write the second repository (and keep the first)"
+  }
+  assert {
+    condition     = alltrue([for container in [module.postgres.container, module.backup.container] : contains([for n in container.networks_advanced : n.name], "offsite-network")])
+    error_message = "the repository's writers need the way out to the store"
+  }
+  assert {
+    condition     = !anytrue([for container in [module.redis.container, module.prometheus.container, module.alertmanager.container] : contains([for n in container.networks_advanced : n.name], "offsite-network")])
+    error_message = "only the repository's writers join the offsite network"
+  }
+}
+
+run "a_short_offsite_passphrase_is_refused" {
+  command = plan
+
+  variables {
+    offsite_repository = {
+      endpoint    = "s3.example.com"
+      bucket      = "b"
+      region      = "r"
+      key         = "k"
+      key_secret  = "s"
+      cipher_pass = "short"
+    }
+  }
+
+  expect_failures = [var.offsite_repository]
 }
