@@ -25,9 +25,10 @@ from tests.harness import free_ports, wait_for_port
 BUCKET = "tweetstack-backups"
 
 
-def self_signed(folder) -> tuple[str, str]:
+def self_signed(folder, names=("localhost",)) -> tuple[str, str]:
+    """A self-signed certificate (its own CA) for these DNS names, and its key: (cert, key) paths."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
@@ -37,7 +38,7 @@ def self_signed(folder) -> tuple[str, str]:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

@@ -276,7 +276,6 @@ def test_the_deploy_workflow_moves_the_stack_onto_a_pushed_release_by_digest(dep
     variables = {
         "TFVARS": "".join(f"{name} = {json.dumps(value)}\n" for name, value in settings.items()),
         "DOCKER_HOST": deployment.engine.host,
-        "TERRAFORM": "preinstalled",
     }
     env = {
         "TF_CLI_CONFIG_FILE": deployment.env["TF_CLI_CONFIG_FILE"],
