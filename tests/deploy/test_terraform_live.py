@@ -296,15 +296,20 @@ def test_the_deploy_workflow_moves_the_stack_onto_a_pushed_release_by_digest(dep
     print(f"act ran deploy.yml's deploy job in {seconds:.0f}s")
     assert "deploy.sh: staging runs the release and its checklist passes" in output, output[-6000:]
 
-    # Each of the three runs the image pulled by its digest, and none was built for it.
+    # Each of the three runs the release's image, pulled by its digest (the commit's labels on it), in
+    # place of the one the first apply built; the state pulls it and builds it no more.
+    addresses = deployment.terraform("state", "list", f"-state={deployment.state}").stdout.split()
     for name, reference in release.items():
         container = f"{PROJECT}-{name}" if name != "web" else f"{PROJECT}-web-0"
         running = json.loads(deployment.engine.docker("inspect", container).stdout)[0]["Image"]
-        pulled = json.loads(deployment.engine.docker("image", "inspect", reference).stdout)[0]["Id"]
-        assert running == pulled, (name, reference)
-        assert deployment.engine.docker(
-            "image", "inspect", f"{PROJECT}-{name}:terraform", check=False
-        ).returncode
+        (pulled,) = json.loads(deployment.engine.docker("image", "inspect", reference).stdout)
+        built = json.loads(deployment.engine.docker("image", "inspect", f"{PROJECT}-{name}:terraform").stdout)
+        assert running == pulled["Id"] != built[0]["Id"], (name, reference)
+        assert pulled["Config"]["Labels"]["org.opencontainers.image.revision"] == commit
+        assert (
+            f'docker_image.released["{name}"]' in addresses
+            and f'docker_image.built["{name}"]' not in addresses
+        )
     # The data stayed: the tweets of the first apply are still served, by two replicas.
     assert http(deployment.site + "/explore/").text.count("Live from Terraform") == before >= 1
     web_targets_up(deployment, 2)
