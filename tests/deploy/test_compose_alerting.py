@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from stack.layout import PRODUCTION_RECEIVERS
-from tests.deploy.conftest import COMPOSE_FILES, REPO, run
+from tests.deploy.conftest import COMPOSE_FILES, REPO, assert_overlay_matches_compose_spec
 
 FILES = [*COMPOSE_FILES, "docker-compose.alerting.yml"]
 ALERT_ENV = {
@@ -25,11 +25,7 @@ def model(compose) -> dict:
 
 
 def test_the_overlay_and_merged_model_match_the_compose_specification(check_jsonschema, compose, tmp_path):
-    merged = tmp_path / "merged.yml"
-    merged.write_text(compose(FILES, ALERT_ENV).stdout)
-    for path in (REPO / FILES[-1], merged):
-        result = run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", str(path)], check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_overlay_matches_compose_spec(check_jsonschema, compose, FILES, ALERT_ENV, tmp_path)
 
 
 def test_the_production_receivers_replace_the_sinks(model):

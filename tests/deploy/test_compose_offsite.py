@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.deploy.conftest import COMPOSE_FILES, REPO, run
+from tests.deploy.conftest import COMPOSE_FILES, assert_overlay_matches_compose_spec
 
 FILES = [*COMPOSE_FILES, "docker-compose.offsite.yml"]
 REPO2_ENV = {
@@ -26,11 +26,7 @@ def model(compose) -> dict:
 
 
 def test_the_overlay_and_merged_model_match_the_compose_specification(check_jsonschema, compose, tmp_path):
-    merged = tmp_path / "merged.yml"
-    merged.write_text(compose(FILES, REPO2_ENV).stdout)
-    for path in (REPO / FILES[-1], merged):
-        result = run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", str(path)], check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_overlay_matches_compose_spec(check_jsonschema, compose, FILES, REPO2_ENV, tmp_path)
 
 
 def test_both_writers_get_the_second_repository_encrypted_and_verified(model):
