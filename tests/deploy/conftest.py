@@ -159,12 +159,3 @@ def terraform(tmp_path_factory):
 
     terraform_command("init", "-input=false", "-backend=false", "-no-color")
     return terraform_command
-
-
-def assert_overlay_matches_compose_spec(check_jsonschema, compose, files: list[str], env: dict, folder: Path):
-    """The overlay (files[-1]) alone and the model merged with it match the Compose Specification."""
-    merged = folder / "merged.yml"
-    merged.write_text(compose(files, env).stdout)
-    for path in (REPO / files[-1], merged):
-        result = run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", str(path)], check=False)
-        assert result.returncode == 0, result.stdout + result.stderr

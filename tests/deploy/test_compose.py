@@ -9,6 +9,8 @@ import pytest
 from stack import render
 from stack.ports import declared
 from tests.deploy.conftest import COMPOSE_FILES, REPO, TEST_ENV, run
+from tests.deploy.test_compose_alerting import ALERT_ENV
+from tests.deploy.test_compose_offsite import REPO2_ENV
 
 PORTS = declared()
 SECRETS = ["POSTGRES_PASSWORD", "DJANGO_SECRET_KEY", "METRICS_TOKEN", "GRAFANA_ADMIN_PASSWORD"]
@@ -62,6 +64,19 @@ def test_merged_production_model_matches_the_compose_specification(check_jsonsch
     merged.write_text(compose(COMPOSE_FILES, {"WEB_REPLICAS": "3"}).stdout)
     result = run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", str(merged)], check=False)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+OVERLAYS = {"docker-compose.alerting.yml": ALERT_ENV, "docker-compose.offsite.yml": REPO2_ENV}
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_an_overlay_and_its_merged_model_match_the_compose_spec(check_jsonschema, compose, overlay, tmp_path):
+    env = OVERLAYS[overlay]
+    merged = tmp_path / "merged.yml"
+    merged.write_text(compose([*COMPOSE_FILES, overlay], env).stdout)
+    for path in (REPO / overlay, merged):
+        result = run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", str(path)], check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("files", [COMPOSE_FILES[:1], COMPOSE_FILES], ids=["development", "production"])
