@@ -209,7 +209,7 @@ variable "release_images" {
   default     = {}
 
   validation {
-    condition     = alltrue([for name in keys(var.release_images) : contains(["web", "nginx", "postgres", "backup", "checklist", "otelcol", "mtail"], name)])
+    condition     = alltrue([for name in keys(var.release_images) : contains(keys(local.builds), name)])
     error_message = "release_images takes web, nginx, postgres, backup, checklist, otelcol and mtail."
   }
   validation {
